@@ -1,0 +1,90 @@
+# serverless-course: set-up, lab, tests, labs and slides.  `make help` lists the targets.
+# pyproject.toml is the single source of dependency pins (extras `course` and `test`).
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+JUPYTER := $(VENV)/bin/jupyter
+LAB_ARGS ?=
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+PYTEST_ARGS ?=
+NBVAL_DIRS := $(wildcard notebooks solutions)
+
+STAMP_COURSE := $(VENV)/.stamp-course
+STAMP_TEST := $(VENV)/.stamp-test
+
+.PHONY: help venv install install-course lab test test-unit test-notebooks check-labs \
+        check-labs-fail check-slides labs slides clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Re-install whenever pyproject.toml changes; the stamps make reruns a no-op.
+$(STAMP_TEST): pyproject.toml | $(PY)
+	$(PIP) install --quiet -e '.[course,test]'
+	touch $(STAMP_COURSE) $@
+
+$(STAMP_COURSE): pyproject.toml | $(PY)
+	$(PIP) install --quiet -e '.[course]'
+	touch $@
+
+venv: $(STAMP_TEST) ## create .venv and install the course + test tools (-e .[course,test])
+install: venv
+install-course: $(STAMP_COURSE) ## install only what the lab needs (-e .[course])
+
+lab: install-course ## open JupyterLab on the course index (127.0.0.1; extra options in LAB_ARGS)
+	$(JUPYTER) lab notebooks/00-index.ipynb --ip=127.0.0.1 $(ALLOW_ROOT) $(LAB_ARGS)
+
+# `make test` runs every part even if one fails, then reports and fails if any part failed.
+TEST_PARTS := test-unit test-notebooks check-labs check-labs-fail check-slides
+test: venv ## everything CI runs: pytest, nbval, labs up to date, labs fail unsolved, slides
+	@failed=(); passed=0; \
+	for part in $(TEST_PARTS); do \
+	  echo; echo "==================== make $$part ===================="; \
+	  start=$$SECONDS; \
+	  if $(MAKE) --no-print-directory $$part; then passed=$$((passed+1)); status=ok; \
+	  else failed+=("$$part"); status=FAILED; fi; \
+	  echo "---- $$part: $$status ($$((SECONDS-start))s)"; \
+	done; \
+	echo; \
+	if [ $${#failed[@]} -gt 0 ]; then echo "make test: FAILED parts: $${failed[*]}"; fi; \
+	echo "make test: $$passed passed, $${#failed[@]} failed"; \
+	[ $${#failed[@]} -eq 0 ]
+
+# pytest exit 5 means "no tests collected": an error here, never a silent success.
+test-unit: venv ## (a) pytest tests/ (pytest-timeout from pyproject)
+	@$(PY) -m pytest tests $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "test-unit: pytest collected no tests"; fi; exit $$rc
+
+test-notebooks: venv ## (b) run every notebook and solution cell (nbval-lax)
+	@$(PY) -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=120 --timeout=300 \
+	  -p no:cacheprovider $(NBVAL_DIRS) $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "test-notebooks: no notebook cells collected"; fi; exit $$rc
+
+check-labs: venv ## (c) fail if labs/ is not what solutions/ generates
+	$(PY) scripts/make_labs.py --check
+
+check-labs-fail: venv ## (d) every check cell of an unsolved lab must raise
+	$(PY) scripts/check_labs.py
+
+check-slides: slides ## (e) build slides and check they load only local assets
+	$(PY) scripts/build_slides.py --check
+
+labs: $(STAMP_COURSE) ## regenerate labs/ from solutions/ (commit the result)
+	$(PY) scripts/make_labs.py
+
+slides: $(STAMP_COURSE) ## build offline decks slides/NN-topic.slides.html (needs npm)
+	$(PY) scripts/build_slides.py
+
+clean: ## remove built slides, vendored JS, caches (keeps .venv; rm -rf .venv to reset)
+	rm -rf slides/vendor slides/*.slides.html build .pytest_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . -path ./$(VENV) -prune -o -name .ipynb_checkpoints -type d -prune -exec rm -rf {} +

@@ -1,0 +1,62 @@
+"""notebooks/00-index.ipynb: lists all ten modules, links only to what exists, has no outputs."""
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+import nbformat
+import pytest
+
+from .conftest import ROOT
+
+INDEX = ROOT / "notebooks" / "00-index.ipynb"
+MODULES = ["00-index", "01-microservices", "02-serverless", "03-lambda-concepts",
+           "04-lambda-execution", "05-lambda-configuration-and-billing", "06-lambda-triggers",
+           "07-apis-and-api-gateway", "08-serverless-mobile-backend", "09-runtimes-and-the-cli"]
+COMING_SOON = {"01", "02", "07", "08", "09"}
+# Modules being written now: until their notebook/lab lands a link to it is an expected failure.
+# Remove a number once both notebooks/NN-*.ipynb and labs/NN-*-lab.ipynb exist.
+IN_PROGRESS = {"03", "04", "05", "06"}
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _markdown():
+    return "\n".join(c.source for c in nbformat.read(INDEX, as_version=4).cells
+                     if c.cell_type == "markdown")
+
+
+def _links():
+    return [u for u in LINK.findall(_markdown()) if not re.match(r"^[a-z]+:", u) and not u.startswith("#")]
+
+
+def test_every_module_is_listed_in_order():
+    text = _markdown()
+    rows = [ln for ln in text.splitlines() if re.match(r"^\|\s*\d\d\s*\|", ln)]
+    assert [r.split("|")[1].strip() for r in rows] == [m[:2] for m in MODULES]
+    for row in rows:
+        nn = row.split("|")[1].strip()
+        if nn in COMING_SOON:
+            assert "coming soon" in row and "](" not in row, f"module {nn}: no link while coming soon"
+    for m in MODULES[3:7]:
+        assert f"]({m}.ipynb)" in text and f"](../labs/{m}-lab.ipynb)" in text
+
+
+@pytest.mark.parametrize("link", _links())
+def test_local_links_resolve(link):
+    target = (INDEX.parent / unquote(link.split("#")[0])).resolve()
+    if not target.exists():
+        nn = target.name[:2]
+        if nn in IN_PROGRESS:
+            pytest.xfail(f"module {nn} is still being written: {target.relative_to(ROOT)}")
+        pytest.fail(f"broken link {link} in 00-index.ipynb")
+
+
+def test_index_is_committed_clean_with_slide_metadata():
+    nb = nbformat.read(INDEX, as_version=4)
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+    assert nb.cells[0].metadata["slideshow"]["slide_type"] == "slide"
+    assert "make lab" in _markdown()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, "commit without outputs"
+    assert "widgets" not in nb.metadata
