@@ -29,11 +29,11 @@ $(PY):
 
 # Re-install whenever pyproject.toml changes; the stamps make reruns a no-op.
 $(STAMP_TEST): pyproject.toml | $(PY)
-	$(PIP) install --quiet -e '.[course,test]'
+	$(PIP) install -qq -e '.[course,test]'
 	touch $(STAMP_COURSE) $@
 
 $(STAMP_COURSE): pyproject.toml | $(PY)
-	$(PIP) install --quiet -e '.[course]'
+	$(PIP) install -qq -e '.[course]'
 	touch $@
 
 venv: $(STAMP_TEST) ## create .venv and install the course + test tools (-e .[course,test])

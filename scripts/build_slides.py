@@ -172,10 +172,15 @@ def main(argv=None) -> int:
         fetch_vendor(args.out / "vendor")
         for src, deck in zip(nbs, decks):
             t0 = time.monotonic()
-            nb = nbformat.read(src, as_version=4)
-            if not args.no_execute:
-                execute(nb, src.parent.resolve(), args.timeout)
-            export(nb, deck)
+            deck.unlink(missing_ok=True)  # a failed build must not leave an old deck behind
+            try:
+                nb = nbformat.read(src, as_version=4)
+                if not args.no_execute:
+                    execute(nb, src.parent.resolve(), args.timeout)
+                export(nb, deck)
+            except Exception as exc:  # report every notebook, fail at the end
+                print(f"FAILED {src.name}: {type(exc).__name__}: {str(exc).strip()[-600:]}")
+                continue
             print(f"built {deck.relative_to(ROOT) if deck.is_relative_to(ROOT) else deck}"
                   f" in {time.monotonic() - t0:.1f}s")
     problems = []
