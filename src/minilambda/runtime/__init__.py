@@ -1,0 +1,1 @@
+"""Real execution: runtime processes, their Runtime API endpoints, and AWS's platform log lines."""

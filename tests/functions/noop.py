@@ -1,0 +1,5 @@
+"""A handler that does nothing."""
+
+
+def handler(event, context):
+    return None
