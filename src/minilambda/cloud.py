@@ -133,11 +133,12 @@ class Cloud:
         self._closed = False
         self._lock = threading.Lock()
         _OPEN_CLOUDS.add(self)
+        self.triggers: Any = None
+        self._services["logs"] = self.logs
+        self._load_optional_services()
         from .lambda_api import LambdaService
 
         self._services["lambda"] = LambdaService(self)
-        self._services["logs"] = self.logs
-        self._load_optional_services()
 
     # -- services and clients ----------------------------------------------------------------
 

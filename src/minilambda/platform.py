@@ -521,6 +521,7 @@ class Platform:
         env.initialized = not reset
         env.last_end = now
         if pool.retired or (pool.target is not None and len(pool.envs) > pool.target):
+            env.state = EnvState.IDLE  # no longer busy: _stop must not count it twice
             self._stop(env)
             return False
         env.state = EnvState.IDLE
