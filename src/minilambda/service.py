@@ -74,8 +74,10 @@ class Request:
     def from_url(cls, method: str, url: str, headers: Iterable[tuple[str, str]] | dict,
                  body: bytes | None) -> "Request":
         parts = urlsplit(url)
+        items = headers.items() if isinstance(headers, dict) else headers
+        decoded = [(k, v.decode("latin-1") if isinstance(v, bytes) else str(v)) for k, v in items]
         return cls(method=method.upper(), path=unquote(parts.path), raw_path=parts.path,
-                   query=parse_qs(parts.query, keep_blank_values=True), headers=Headers(headers),
+                   query=parse_qs(parts.query, keep_blank_values=True), headers=Headers(decoded),
                    body=body or b"")
 
 
