@@ -1,0 +1,5 @@
+raise Exception("Runtime startup fails")
+
+
+def handler(event, context):
+    return None
