@@ -1,0 +1,293 @@
+"""Invoking real handlers through the public API, on both clocks."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+
+import botocore.exceptions
+import pytest
+
+from conftest import ECHO, make_function
+from golden import assert_matches, load_case
+from minilambda import Cloud, Outcome
+
+RAISES = '''
+def handler(event, context):
+    raise Exception("Handler fails")
+'''
+COUNTER = '''
+import os
+count = 0
+def handler(event, context):
+    global count
+    count += 1
+    return {"count": count, "pid": os.getpid()}
+'''
+SLEEPY = '''
+import time
+def handler(event, context):
+    time.sleep(event.get("wait", 0))
+    return {"slept": event.get("wait", 0)}
+'''
+
+
+def payload(resp):
+    return json.loads(resp["Payload"].read())
+
+
+def test_invoke_types_match_aws(lam):
+    rec = load_case("invoke_request_response_event_dryrun")
+    make_function(lam, "echo")
+    assert_matches(_plain(lam.invoke(FunctionName="echo", Payload=b"{}")), rec["RequestResponse:invoke-result"])
+    assert_matches(_plain(lam.invoke(FunctionName="echo", Payload=b"{}", InvocationType="Event")), rec["Event:invoke-result"])
+    assert_matches(_plain(lam.invoke(FunctionName="echo", Payload=b"{}", InvocationType="DryRun")), rec["DryRun:invoke-result"])
+    make_function(lam, "none", "def handler(e, c):\n    return None\n")
+    assert_matches(_plain(lam.invoke(FunctionName="none", Payload=b"{}")), rec["ReturnsNone-RequestResponse:invoke-result"])
+
+
+def _plain(resp):
+    out = dict(resp)
+    out["Payload"] = resp["Payload"].read().decode()
+    out["ResponseMetadata"] = {"HTTPStatusCode": resp["ResponseMetadata"]["HTTPStatusCode"]}
+    return out
+
+
+def test_log_tail_has_aws_lines_and_cold_init_duration(lam):
+    make_function(lam, "echo")
+    resp = lam.invoke(FunctionName="echo", Payload=b"{}", LogType="Tail")
+    lines = base64.b64decode(resp["LogResult"]).decode().splitlines(keepends=True)
+    expected = load_case("invoke_log_type_tail")["logs"]["logs"]
+    assert len(lines) == 4
+    assert_matches(lines, expected)
+    warm = base64.b64decode(lam.invoke(FunctionName="echo", Payload=b"{}", LogType="Tail")["LogResult"]).decode()
+    assert "Init Duration" not in warm and warm.rstrip("\n").endswith("\t")
+
+
+def test_handler_exception_payload(lam):
+    rec = load_case("invoke_handler_exception")
+    make_function(lam, "boom", handler="lambda_handler_error.handler", files={"lambda_handler_error.py": RAISES.lstrip()})
+    resp = lam.invoke(FunctionName="boom")
+    assert resp["StatusCode"] == 200 and resp["FunctionError"] == "Unhandled"
+    body = json.loads(resp["Payload"].read())
+    assert list(body) == ["errorMessage", "errorType", "requestId", "stackTrace"]
+    assert body["errorMessage"] == "Handler fails" and body["errorType"] == "Exception"
+    assert body["stackTrace"][0].endswith('lambda_handler_error.py", line 2, in handler\n    raise Exception("Handler fails")\n')
+    _ = rec
+
+
+def test_warm_reuse_keeps_module_state_and_process(lam, cloud):
+    make_function(lam, "counter", COUNTER)
+    first, second = payload(lam.invoke(FunctionName="counter")), payload(lam.invoke(FunctionName="counter"))
+    assert (first["count"], second["count"]) == (1, 2) and first["pid"] == second["pid"]
+    cold = [r.cold for r in cloud.invocations]
+    assert cold == [True, False]
+    assert cloud.invocations[0].environment_id == cloud.invocations[1].environment_id
+
+
+def test_code_update_starts_fresh_environments(lam, cloud):
+    make_function(lam, "counter", COUNTER)
+    lam.invoke(FunctionName="counter")
+    from minilambda import zip_files
+    lam.update_function_code(FunctionName="counter", ZipFile=zip_files({"app.py": COUNTER + "\n# v2\n"}))
+    assert payload(lam.invoke(FunctionName="counter"))["count"] == 1
+    assert cloud.invocations[-1].cold
+
+
+def test_concurrent_invocations_get_separate_environments(cloud):
+    lam = cloud.client("lambda")
+    barrier_src = '''
+import os, time
+def handler(event, context):
+    time.sleep(0.2)
+    return os.getpid()
+'''
+    make_function(lam, "par", barrier_src)
+    n = 8
+    start = threading.Barrier(n)
+    pids, errors = [], []
+
+    def call():
+        client = cloud.client("lambda")
+        start.wait()
+        try:
+            pids.append(json.loads(client.invoke(FunctionName="par")["Payload"].read()))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=call) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors
+    assert len(set(pids)) == n, "each concurrent request must run in its own environment"
+
+
+def test_process_cap_throttles_like_the_account_limit():
+    with Cloud(seed=1, max_environments=1) as cloud:
+        lam = cloud.client("lambda")
+        make_function(lam, "slow", SLEEPY)
+        entered = threading.Event()
+        result = {}
+
+        def long_call():
+            entered.set()
+            result["r"] = cloud.client("lambda").invoke(FunctionName="slow", Payload=b'{"wait": 1.0}')
+
+        t = threading.Thread(target=long_call)
+        t.start()
+        entered.wait()
+        # Wait until the platform counts the first request as busy, without a timing bound.
+        for _ in range(2000):
+            if cloud.platform.busy == 1:
+                break
+            threading.Event().wait(0.005)
+        with pytest.raises(lam.exceptions.TooManyRequestsException) as e:
+            lam.invoke(FunctionName="slow", Payload=b"{}")
+        t.join(30)
+        assert e.value.response["Reason"] == "ConcurrentInvocationLimitExceeded"
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+
+
+def test_reserved_zero_throttles_with_aws_shape(lam, cloud):
+    rec = load_case("reserved_concurrency_zero_throttles")
+    make_function(lam, "zero")
+    lam.put_function_concurrency(FunctionName="zero", ReservedConcurrentExecutions=0)
+    with pytest.raises(lam.exceptions.TooManyRequestsException) as e:
+        lam.invoke(FunctionName="zero")
+    assert_matches(e.value.response, rec["exc_no_cap_requestresponse"])
+    assert cloud.invocations[-1].outcome is Outcome.THROTTLED
+
+
+def test_oversized_payload_is_413(lam):
+    make_function(lam, "echo")
+    # AWS sends code RequestEntityTooLargeException, which botocore's model calls RequestTooLargeException:
+    # so only the generic ClientError catches it, with real AWS as here.
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.invoke(FunctionName="echo", Payload=b'"' + b"a" * 6_291_457 + b'"')
+    assert e.value.response["Error"]["Code"] == "RequestEntityTooLargeException"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+    assert "6291456 bytes for the InvokeFunction operation" in e.value.response["Error"]["Message"]
+
+
+def test_invalid_json_payload_is_rejected(lam):
+    make_function(lam, "echo")
+    with pytest.raises(lam.exceptions.InvalidRequestContentException) as e:
+        lam.invoke(FunctionName="echo", Payload=b"{not json")
+    assert e.value.response["Error"]["Message"].startswith("Could not parse request body into json")
+
+
+def test_timeout_then_reset_keeps_tmp_but_not_globals(vcloud):
+    lam = vcloud.client("lambda")
+    src = '''
+import os, time
+number = 0
+def handler(event, context):
+    global number
+    path = os.path.join(os.environ["TMPDIR"], "kept.txt")
+    if event["action"] == "write":
+        open(path, "w").write("hello")
+    if event["action"] == "set":
+        number = 42
+    if event["action"] == "sleep":
+        time.sleep(5)
+    return {"file": os.path.exists(path), "number": number}
+'''
+    make_function(lam, "reset", src, Timeout=1)
+    lam.invoke(FunctionName="reset", Payload=b'{"action": "write"}')
+    assert payload(lam.invoke(FunctionName="reset", Payload=b'{"action": "set"}'))["number"] == 42
+    resp = lam.invoke(FunctionName="reset", Payload=b'{"action": "sleep"}')
+    body = json.loads(resp["Payload"].read())
+    assert resp["FunctionError"] == "Unhandled"
+    assert list(body) == ["errorType", "errorMessage"] and body["errorType"] == "Sandbox.Timedout"
+    assert body["errorMessage"].endswith("Error: Task timed out after 1.00 seconds")
+    after = payload(lam.invoke(FunctionName="reset", Payload=b'{"action": "read"}'))
+    assert after == {"file": True, "number": 0}
+    outcomes = [r.outcome for r in vcloud.invocations]
+    assert outcomes[2] is Outcome.TIMEOUT and vcloud.invocations[3].cold
+
+
+def test_virtual_clock_moves_by_duration_and_keep_alive_reclaims(vcloud):
+    lam = vcloud.client("lambda")
+    make_function(lam, "echo")
+    vcloud.declare_duration("echo", 0.250)
+    t0 = vcloud.clock.now()
+    lam.invoke(FunctionName="echo", Payload=b"{}")
+    first = vcloud.invocations[-1]
+    assert first.cold and vcloud.clock.now() == pytest.approx(t0 + (first.init_ms + 250.0) / 1000)
+    vcloud.clock.advance(599)
+    lam.invoke(FunctionName="echo", Payload=b"{}")
+    assert not vcloud.invocations[-1].cold
+    vcloud.clock.advance(601)
+    assert vcloud.platform.live == 0, "the idle environment is reclaimed 600 s after its last request"
+    lam.invoke(FunctionName="echo", Payload=b"{}")
+    assert vcloud.invocations[-1].cold
+    assert [e.event for e in vcloud.records.environments].count("reclaimed") == 1
+
+
+def test_alias_routes_by_weight_with_seeded_choice():
+    with Cloud(clock="virtual", seed=7) as cloud:
+        lam = cloud.client("lambda")
+        make_function(lam, "canary", "def handler(e, c):\n    return c.function_version\n")
+        lam.publish_version(FunctionName="canary")
+        lam.update_function_configuration(FunctionName="canary", Description="v2")
+        lam.publish_version(FunctionName="canary")
+        lam.create_alias(FunctionName="canary", Name="live", FunctionVersion="1",
+                         RoutingConfig={"AdditionalVersionWeights": {"2": 0.1}})
+        versions = [lam.invoke(FunctionName="canary", Qualifier="live")["ExecutedVersion"] for _ in range(200)]
+        share = versions.count("2") / len(versions)
+        assert 0.04 < share < 0.17, f"about 10 % should go to version 2, got {share:.0%}"
+
+
+def test_logs_client_reads_function_log_group(lam, cloud):
+    make_function(lam, "echo")
+    lam.invoke(FunctionName="echo", Payload=b'{"x": 1}')
+    logs = cloud.client("logs")
+    group = "/aws/lambda/echo"
+    streams = logs.describe_log_streams(logGroupName=group)["logStreams"]
+    assert len(streams) == 1 and "[$LATEST]" in streams[0]["logStreamName"]
+    events = logs.get_log_events(logGroupName=group, logStreamName=streams[0]["logStreamName"], startFromHead=True)["events"]
+    messages = [e["message"] for e in events]
+    assert messages[0].startswith("INIT_START") and messages[1].startswith("START RequestId:")
+    assert '{"x": 1}\n' in messages
+    found = logs.filter_log_events(logGroupName=group, filterPattern="REPORT")["events"]
+    assert len(found) == 1 and "Billed Duration" in found[0]["message"]
+    with pytest.raises(logs.exceptions.ResourceNotFoundException):
+        logs.get_log_events(logGroupName="/aws/lambda/none", logStreamName="x")
+
+
+def test_handler_can_call_lambda_with_plain_boto3(lam):
+    make_function(lam, "echo")
+    caller = '''
+import json, os, boto3
+def handler(event, context):
+    client = boto3.client("lambda")
+    out = client.invoke(FunctionName="echo", Payload=json.dumps({"from": "caller"}))
+    return {"endpoint": os.environ["AWS_ENDPOINT_URL"], "echo": json.loads(out["Payload"].read())}
+'''
+    make_function(lam, "caller", caller, Timeout=30)
+    body = payload(lam.invoke(FunctionName="caller"))
+    assert body["echo"] == {"from": "caller"}
+    assert body["endpoint"].startswith("http://127.0.0.1:")
+
+
+def test_no_processes_left_after_close():
+    import os
+    import signal
+    cloud = Cloud(seed=1)
+    lam = cloud.client("lambda")
+    make_function(lam, "echo")
+    lam.invoke(FunctionName="echo", Payload=b"{}")
+    pids = [env.handle.pid for env in cloud.platform.environments()]
+    assert pids and all(pids)
+    cloud.close()
+    for pid in pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    _ = (signal, ECHO)
