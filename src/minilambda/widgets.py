@@ -593,7 +593,7 @@ def make_event(source: str, seed: int = 1, time: float = 1_767_225_600.0) -> dic
     raise ValueError(msg)
 
 
-def ensure_echo(cloud, name: str = "echo") -> str:
+def ensure_echo(cloud, name: str = "event-echo") -> str:
     """Create the echo function in *cloud* unless it exists; returns its name."""
     from .functions import zip_files
 
@@ -607,7 +607,7 @@ def ensure_echo(cloud, name: str = "echo") -> str:
     return name
 
 
-def invoke_with_event(cloud, source: str, function_name: str = "echo", seed: int = 1) -> dict:
+def invoke_with_event(cloud, source: str, function_name: str = "event-echo", seed: int = 1) -> dict:
     """Invoke the echo function with *source*'s event; returns the event, the context the
     handler saw and the log lines of that invocation (``LogType="Tail"``)."""
     ensure_echo(cloud, function_name)
@@ -627,7 +627,7 @@ def _pre(text: str) -> str:
     return f"<pre style='font-size:78%;max-height:320px;overflow:auto'>{html.escape(text)}</pre>"
 
 
-def event_explorer(cloud, function_name: str = "echo", seed: int = 1):
+def event_explorer(cloud, function_name: str = "event-echo", seed: int = 1):
     """Pick an event source; see the exact event, the context and the log of a real invocation."""
     widgets = _w()
     global Explorer
