@@ -1,0 +1,376 @@
+"""Amazon SNS topics, AWS query protocol (form-encoded POST, XML answers), with fan-out.
+
+``Publish`` delivers to every confirmed subscription whose ``FilterPolicy`` (message attributes)
+matches:
+
+* ``sqs`` endpoints get AWS's SNS JSON envelope as the message body (or the bare message, with
+  the message attributes as SQS attributes, when ``RawMessageDelivery`` is ``"true"``), through
+  the SQS service's Python API (``sqs=``);
+* ``lambda`` endpoints get AWS's SNS Lambda event (``events.sns_event`` shape) through
+  ``notify(function_arn, event)``.
+
+Python API: ``sns.publish_raw(topic_arn, message, subject=None, attributes=None) -> message_id``
+(used for destinations and S3 notifications), ``sns.create(name) -> topic_arn``.
+Not modelled: http/email/sms protocols, confirmations, FIFO topics, delivery retries/policies.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from ..errors import AwsError
+from ..events import sns_envelope, sns_record
+from ..service import Request, Response, Service
+from . import _pattern
+from ._util import Notify, text_headers, new_id, xml_value
+
+NS = "http://sns.amazonaws.com/doc/2010-03-31/"
+MAX_MESSAGE_BYTES = 262_144
+PROTOCOLS = {"sqs", "lambda", "http", "https", "email", "email-json", "sms", "application", "firehose"}
+SUPPORTED = {"sqs", "lambda"}
+
+
+def _error(code: str, message: str, status: int = 400) -> AwsError:
+    return AwsError(code, message, status, error_type=None)
+
+
+def _invalid(message: str) -> AwsError:
+    return _error("InvalidParameter", f"Invalid parameter: {message}")
+
+
+def _not_found(message: str = "Topic does not exist") -> AwsError:
+    return _error("NotFound", message, 404)
+
+
+@dataclass(eq=False)
+class Subscription:
+    arn: str
+    topic_arn: str
+    protocol: str
+    endpoint: str
+    owner: str
+    attributes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def raw(self) -> bool:
+        return self.attributes.get("RawMessageDelivery", "false").lower() == "true"
+
+
+@dataclass(eq=False)
+class Topic:
+    arn: str
+    name: str
+    attributes: dict[str, str] = field(default_factory=dict)
+    subscriptions: dict[str, Subscription] = field(default_factory=dict)
+
+
+def _flat_map(params: dict[str, str], prefix: str, key: str = "key", value: str = "value") -> dict[str, str]:
+    """``Attributes.entry.1.key=K&Attributes.entry.1.value=V`` → ``{K: V}``."""
+    out = {}
+    i = 1
+    while f"{prefix}.entry.{i}.{key}" in params:
+        out[params[f"{prefix}.entry.{i}.{key}"]] = params.get(f"{prefix}.entry.{i}.{value}", "")
+        i += 1
+    return out
+
+
+def _message_attributes(params: dict[str, str]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    i = 1
+    while f"MessageAttributes.entry.{i}.Name" in params:
+        base = f"MessageAttributes.entry.{i}"
+        a: dict[str, Any] = {"DataType": params.get(f"{base}.Value.DataType", "String")}
+        if f"{base}.Value.StringValue" in params:
+            a["StringValue"] = params[f"{base}.Value.StringValue"]
+        if f"{base}.Value.BinaryValue" in params:
+            a["BinaryValue"] = base64.b64decode(params[f"{base}.Value.BinaryValue"])
+        out[params[f"{base}.Name"]] = a
+        i += 1
+    return out
+
+
+class SnsService(Service):
+    """SNS standard topics for one account and region."""
+
+    name = "sns"
+    protocol = "query"
+
+    def __init__(self, clock: Any, region: str = "us-east-1", account_id: str = "123456789012",
+                 rng: random.Random | None = None, *, notify: Notify | None = None, sqs: Any = None) -> None:
+        super().__init__()
+        self.clock = clock
+        self.region = region
+        self.account_id = account_id
+        self.rng = rng or random.Random()
+        self.notify = notify
+        self.sqs = sqs
+        self._topics: dict[str, Topic] = {}  # arn -> topic
+        self._lock = threading.RLock()
+
+    # ------------------------------------------------------------------ wire
+
+    def handle(self, request: Request) -> Response:
+        text_headers(request)
+        params = {k: v[0] for k, v in parse_qs(request.body.decode(), keep_blank_values=True).items()}
+        if not params:
+            params = {k: v[0] for k, v in request.query.items()}
+        action = params.get("Action", "")
+        try:
+            method = getattr(self, f"op_{action}", None)
+            if method is None:
+                raise _error("InvalidAction", f"The action or operation requested is invalid. "
+                             f"Verify that the action is typed correctly.")
+            result = method(params)
+            return self._ok(action, result)
+        except AwsError as err:
+            return self.error_response(err)
+
+    def _rid(self) -> str:
+        return new_id(self.rng)
+
+    def _ok(self, action: str, result_xml: str | None) -> Response:
+        result = f"<{action}Result>{result_xml}</{action}Result>" if result_xml is not None else ""
+        body = (f'<{action}Response xmlns="{NS}">{result}<ResponseMetadata><RequestId>{self._rid()}'
+                f"</RequestId></ResponseMetadata></{action}Response>")
+        return Response(200, {"Content-Type": "text/xml"}, body.encode())
+
+    def error_response(self, err: AwsError) -> Response:
+        kind = "Receiver" if err.status >= 500 else "Sender"
+        body = (f'<ErrorResponse xmlns="{NS}"><Error><Type>{kind}</Type>{xml_value("Code", err.code)}'
+                f'{xml_value("Message", err.message)}</Error><RequestId>{self._rid()}</RequestId>'
+                "</ErrorResponse>")
+        return Response(err.status, {"Content-Type": "text/xml"}, body.encode())
+
+    @staticmethod
+    def _attrs_xml(attrs: dict[str, str]) -> str:
+        entries = "".join(f"<entry>{xml_value('key', k)}{xml_value('value', v)}</entry>"
+                          for k, v in attrs.items())
+        return f"<Attributes>{entries}</Attributes>"
+
+    def _topic(self, arn: str | None) -> Topic:
+        if not arn:
+            raise _invalid("TopicArn")
+        t = self._topics.get(arn)
+        if t is None:
+            if not arn.startswith("arn:aws:sns:"):
+                raise _invalid("TopicArn")
+            raise _not_found()
+        return t
+
+    def _find_sub(self, arn: str | None) -> Subscription:
+        if not arn:
+            raise _invalid("SubscriptionArn")
+        for t in self._topics.values():
+            if arn in t.subscriptions:
+                return t.subscriptions[arn]
+        raise _not_found("Subscription does not exist")
+
+    # ------------------------------------------------------------------ topics
+
+    def op_CreateTopic(self, p: dict[str, str]) -> str:
+        name = p.get("Name", "")
+        import re
+
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", name):
+            raise _invalid("Topic Name")
+        arn = f"arn:aws:sns:{self.region}:{self.account_id}:{name}"
+        with self._lock:
+            if arn not in self._topics:
+                self._topics[arn] = Topic(arn, name, _flat_map(p, "Attributes"))
+        return xml_value("TopicArn", arn)
+
+    def op_ListTopics(self, p: dict[str, str]) -> str:
+        with self._lock:
+            arns = sorted(self._topics)
+        start = int(p.get("NextToken") or 0)
+        page = arns[start:start + 100]
+        members = "".join(f"<member>{xml_value('TopicArn', a)}</member>" for a in page)
+        nxt = xml_value("NextToken", str(start + 100)) if start + 100 < len(arns) else ""
+        return f"<Topics>{members}</Topics>{nxt}"
+
+    def op_DeleteTopic(self, p: dict[str, str]) -> None:
+        with self._lock:
+            self._topics.pop(p.get("TopicArn", ""), None)
+        return None
+
+    def op_GetTopicAttributes(self, p: dict[str, str]) -> str:
+        with self._lock:
+            t = self._topic(p.get("TopicArn"))
+            attrs = {
+                "Policy": json.dumps({"Version": "2008-10-17", "Id": "__default_policy_ID", "Statement": []}),
+                "Owner": self.account_id,
+                "SubscriptionsPending": "0",
+                "TopicArn": t.arn,
+                "EffectiveDeliveryPolicy": json.dumps({"http": {"defaultHealthyRetryPolicy": {
+                    "minDelayTarget": 20, "maxDelayTarget": 20, "numRetries": 3, "numMaxDelayRetries": 0,
+                    "numNoDelayRetries": 0, "numMinDelayRetries": 0, "backoffFunction": "linear"},
+                    "disableSubscriptionOverrides": False, "defaultRequestPolicy": {"headerContentType": "text/plain; charset=UTF-8"}}}),
+                "SubscriptionsConfirmed": str(len(t.subscriptions)),
+                "DisplayName": "",
+                "SubscriptionsDeleted": "0",
+            }
+            attrs.update(t.attributes)
+        return self._attrs_xml(attrs)
+
+    def op_SetTopicAttributes(self, p: dict[str, str]) -> None:
+        with self._lock:
+            t = self._topic(p.get("TopicArn"))
+            t.attributes[p.get("AttributeName", "")] = p.get("AttributeValue", "")
+        return None
+
+    # ------------------------------------------------------------------ subscriptions
+
+    def op_Subscribe(self, p: dict[str, str]) -> str:
+        protocol = p.get("Protocol", "")
+        endpoint = p.get("Endpoint", "")
+        if protocol not in PROTOCOLS:
+            raise _invalid(f"Amazon SNS does not support this protocol string: {protocol}")
+        if protocol not in SUPPORTED:
+            raise _invalid(f"minilambda supports the sqs and lambda protocols only, not {protocol}")
+        expected = {"sqs": "arn:aws:sqs:", "lambda": "arn:aws:lambda:"}[protocol]
+        if not endpoint.startswith(expected):
+            raise _invalid(f"{'SQS' if protocol == 'sqs' else 'Lambda'} endpoint ARN")
+        attrs = _flat_map(p, "Attributes")
+        self._check_sub_attrs(attrs)
+        with self._lock:
+            t = self._topic(p.get("TopicArn"))
+            for s in t.subscriptions.values():  # idempotent for the same endpoint
+                if s.protocol == protocol and s.endpoint == endpoint:
+                    return xml_value("SubscriptionArn", s.arn)
+            arn = f"{t.arn}:{new_id(self.rng)}"
+            t.subscriptions[arn] = Subscription(arn, t.arn, protocol, endpoint, self.account_id, attrs)
+        return xml_value("SubscriptionArn", arn)
+
+    @staticmethod
+    def _check_sub_attrs(attrs: dict[str, str]) -> None:
+        for k, v in attrs.items():
+            if k not in ("RawMessageDelivery", "FilterPolicy", "FilterPolicyScope", "RedrivePolicy",
+                         "DeliveryPolicy", "SubscriptionRoleArn", "ReplayPolicy"):
+                raise _invalid(f"AttributeName")
+            if k == "FilterPolicy" and v:
+                try:
+                    _pattern.validate(v)
+                except ValueError:
+                    raise _invalid("Filter policy: failed to parse JSON.") from None
+
+    def op_Unsubscribe(self, p: dict[str, str]) -> None:
+        with self._lock:
+            s = self._find_sub(p.get("SubscriptionArn"))
+            del self._topics[s.topic_arn].subscriptions[s.arn]
+        return None
+
+    @staticmethod
+    def _sub_xml(s: Subscription) -> str:
+        return (f"<member>{xml_value('SubscriptionArn', s.arn)}{xml_value('Owner', s.owner)}"
+                f"{xml_value('Protocol', s.protocol)}{xml_value('Endpoint', s.endpoint)}"
+                f"{xml_value('TopicArn', s.topic_arn)}</member>")
+
+    def op_ListSubscriptions(self, p: dict[str, str]) -> str:
+        with self._lock:
+            subs = [s for t in self._topics.values() for s in t.subscriptions.values()]
+        return f"<Subscriptions>{''.join(self._sub_xml(s) for s in subs)}</Subscriptions>"
+
+    def op_ListSubscriptionsByTopic(self, p: dict[str, str]) -> str:
+        with self._lock:
+            t = self._topic(p.get("TopicArn"))
+            subs = list(t.subscriptions.values())
+        return f"<Subscriptions>{''.join(self._sub_xml(s) for s in subs)}</Subscriptions>"
+
+    def op_GetSubscriptionAttributes(self, p: dict[str, str]) -> str:
+        with self._lock:
+            s = self._find_sub(p.get("SubscriptionArn"))
+            attrs = {"Owner": s.owner, "RawMessageDelivery": "false", "TopicArn": s.topic_arn,
+                     "Endpoint": s.endpoint, "Protocol": s.protocol, "PendingConfirmation": "false",
+                     "ConfirmationWasAuthenticated": "true", "SubscriptionArn": s.arn}
+            attrs.update(s.attributes)
+        return self._attrs_xml(attrs)
+
+    def op_SetSubscriptionAttributes(self, p: dict[str, str]) -> None:
+        name, value = p.get("AttributeName", ""), p.get("AttributeValue", "")
+        self._check_sub_attrs({name: value})
+        with self._lock:
+            s = self._find_sub(p.get("SubscriptionArn"))
+            s.attributes[name] = value
+        return None
+
+    # ------------------------------------------------------------------ publish
+
+    def op_Publish(self, p: dict[str, str]) -> str:
+        arn = p.get("TopicArn") or p.get("TargetArn")
+        message = p.get("Message")
+        if not message:
+            raise _invalid("Empty message")
+        attrs = _message_attributes(p)
+        if p.get("MessageStructure") == "json":
+            try:
+                doc = json.loads(message)
+                if not isinstance(doc, dict) or "default" not in doc:
+                    raise ValueError
+            except ValueError:
+                raise _invalid("Message Structure - No default entry in JSON message body") from None
+        mid = self._publish(arn, message, p.get("Subject"), attrs, p.get("MessageStructure"))
+        return xml_value("MessageId", mid)
+
+    def publish_raw(self, topic_arn: str, message: str, subject: str | None = None,
+                    attributes: dict[str, dict[str, Any]] | None = None) -> str:
+        """Publish from inside the simulator (destinations, S3 notifications); the message id."""
+        return self._publish(topic_arn, message, subject, attributes or {}, None)
+
+    def create(self, name: str) -> str:
+        """Create a topic; its ARN."""
+        self.op_CreateTopic({"Name": name})
+        return f"arn:aws:sns:{self.region}:{self.account_id}:{name}"
+
+    def _publish(self, arn: str | None, message: str, subject: str | None,
+                 attrs: dict[str, dict[str, Any]], structure: str | None) -> str:
+        if len(message.encode()) > MAX_MESSAGE_BYTES:
+            raise _invalid("Message too long")
+        if subject is not None and (not subject or len(subject) > 100 or "\n" in subject):
+            raise _invalid("Subject")
+        with self._lock:
+            t = self._topic(arn)
+            subs = list(t.subscriptions.values())
+        mid = new_id(self.rng)
+        now = self.clock.now()
+        per_protocol = json.loads(message) if structure == "json" else None
+        filter_view = {k: (float(a["StringValue"]) if a.get("DataType", "").startswith("Number")
+                           else a.get("StringValue")) for k, a in attrs.items() if "StringValue" in a}
+        for s in subs:
+            policy = s.attributes.get("FilterPolicy")
+            if policy:
+                if s.attributes.get("FilterPolicyScope") == "MessageBody":
+                    try:
+                        view = json.loads(message)
+                    except ValueError:
+                        continue
+                else:
+                    view = filter_view
+                if not _pattern.matches(json.loads(policy), view):
+                    continue
+            text = message
+            if per_protocol is not None:
+                text = per_protocol.get(s.protocol, per_protocol["default"])
+            if s.protocol == "sqs":
+                if self.sqs is None:
+                    continue
+                if s.raw:
+                    body, sqs_attrs = text, attrs or None
+                else:
+                    body = sns_envelope(text, topic_arn=t.arn, subject=subject, attributes=attrs,
+                                        message_id=mid, subscription_arn=s.arn, time=now, rng=self.rng)
+                    sqs_attrs = None
+                try:
+                    self.sqs.send(s.endpoint, body, sqs_attrs)
+                except AwsError:
+                    pass  # the queue is gone: SNS drops the delivery (no DLQ modelled)
+            elif s.protocol == "lambda" and self.notify is not None:
+                record = sns_record(text, topic_arn=t.arn, subject=subject, attributes=attrs,
+                                    message_id=mid, subscription_arn=s.arn, time=now, rng=self.rng)
+                self.notify(s.endpoint, {"Records": [record]})
+        return mid
