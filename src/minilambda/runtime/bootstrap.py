@@ -64,7 +64,10 @@ def _watch_lifeline():
                 pass
         except OSError:
             pass
-        os._exit(137)
+        try:  # take any processes the handler started along
+            os.killpg(0, _SIGKILL)
+        finally:
+            os._exit(137)
 
     threading.Thread(target=watch, name="minilambda-lifeline", daemon=True).start()
 

@@ -60,6 +60,46 @@ def _spawn(argv: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
     return _spawner.submit(subprocess.Popen, argv, **kwargs).result()
 
 
+_GUARDIAN_CODE = """
+import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+groups = set()
+for line in sys.stdin:
+    op, pgid = line[0], int(line[1:])
+    (groups.add if op == "+" else groups.discard)(pgid)
+for pgid in groups:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except OSError:
+        pass
+"""
+_guardian: subprocess.Popen[bytes] | None = None
+
+
+def _guard(op: str, pgid: int) -> None:
+    """Tell the guardian process about a runtime process group ('+' started, '-' ended).
+
+    The guardian kills every group it still knows when this (platform) process dies, however it
+    dies: grandchildren a handler started die with the environment, as in a real sandbox.
+    """
+    global _guardian
+    with _spawner_lock:
+        for _ in range(2):
+            if _guardian is None or _guardian.poll() is not None:
+                if op == "-":
+                    return
+                _guardian = subprocess.Popen([sys.executable, "-I", "-S", "-c", _GUARDIAN_CODE],
+                                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                             stderr=subprocess.DEVNULL, close_fds=True, start_new_session=True)
+            try:
+                assert _guardian.stdin is not None
+                _guardian.stdin.write(f"{op}{pgid}\n".encode())
+                _guardian.stdin.flush()
+                return
+            except (BrokenPipeError, OSError):
+                _guardian = None
+
+
 def _compact(obj: Any) -> bytes:
     """Compact JSON, as the Lambda service writes its own error payloads."""
     return json.dumps(obj, separators=(",", ":")).encode()
@@ -300,6 +340,7 @@ class ProcessEnvironment:
             os.close(out_w)
             os.close(life_r)
         self._proc = proc
+        _guard("+", proc.pid)
         self.starts += 1
         self._out, self._lifeline = out_r, life_w
         os.set_blocking(out_r, False)
@@ -678,6 +719,7 @@ class ProcessEnvironment:
                 os.killpg(proc.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+            _guard("-", proc.pid)
         self._drain_output()
         self._reset_process(keep_output=True)
         return code
