@@ -153,7 +153,8 @@ def main(argv=None) -> int:
     except MarkerError as exc:
         print(f"make_labs: {exc}", file=sys.stderr)
         return 2
-    print(f"generated {len(written)} lab(s)" + "".join(f"\n  {p}" for p in written))
+    shown = [p.relative_to(ROOT) if p.is_relative_to(ROOT) else p for p in written]
+    print(f"generated {len(written)} lab(s)" + "".join(f"\n  {p}" for p in shown))
     return 0
 
 

@@ -37,6 +37,10 @@ def write(nb, path: Path) -> Path:
 
 @pytest.fixture
 def solution_nb():
+    return make_solution_nb()
+
+
+def make_solution_nb():
     """A solution notebook using every marker make_labs understands."""
     demo = code("print('hi')")
     demo.outputs = [new_output("stream", name="stdout", text="hi\n")]
