@@ -1,19 +1,10 @@
-"""Shared fixtures: a Cloud on each clock, and small handlers built in memory."""
+"""Shared fixtures: a Cloud on each clock."""
 
 from __future__ import annotations
 
 import pytest
 
-from minilambda import Cloud, zip_files
-
-ROLE = "arn:aws:iam::123456789012:role/lambda-role"
-
-ECHO = '''
-import json
-def handler(event, context):
-    print(json.dumps(event))
-    return event
-'''
+from minilambda import Cloud
 
 
 @pytest.fixture
@@ -33,10 +24,3 @@ def vcloud():
 @pytest.fixture
 def lam(cloud):
     return cloud.client("lambda")
-
-
-def make_function(lam, name="echo", source=ECHO, *, handler="app.handler", runtime="python3.12", files=None, **kw):
-    """Create a function from source text (or a files mapping) and return its configuration."""
-    code = zip_files(files or {"app.py": source})
-    return lam.create_function(FunctionName=name, Runtime=runtime, Role=ROLE, Handler=handler,
-                               Code={"ZipFile": code}, **kw)

@@ -9,7 +9,7 @@ import threading
 import botocore.exceptions
 import pytest
 
-from conftest import ECHO, make_function
+from helpers import ECHO, make_function
 from golden import assert_matches, load_case
 from minilambda import Cloud, Outcome
 

@@ -6,7 +6,7 @@ import botocore.exceptions
 import pytest
 
 from golden import assert_matches, load_case, Matcher
-from conftest import ECHO, ROLE, make_function
+from helpers import ECHO, ROLE, make_function
 from minilambda import zip_files
 
 

@@ -1,0 +1,228 @@
+"""Asynchronous invocation, destinations, dead-letter queues and SQS event source mappings,
+on the virtual clock with real handlers."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from helpers import make_function
+from golden import assert_matches, load_case
+from minilambda import Cloud
+
+FAILS = '''
+def handler(event, context):
+    if event.get("raise_error"):
+        raise Exception("Test exception (this is intentional)")
+    return {"ok": True}
+'''
+
+
+@pytest.fixture
+def env():
+    with Cloud(clock="virtual", start=1_700_000_000.0, seed=3) as cloud:
+        yield cloud, cloud.client("lambda"), cloud.client("sqs")
+
+
+def steps(cloud, step):
+    return [r for r in cloud.records.events if getattr(r, "step", None) == step]
+
+
+def receive_body(sqs, url):
+    msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]).get("Messages", [])
+    return msgs
+
+
+def test_retries_exhausted_after_one_and_two_minutes(env):
+    cloud, lam, sqs = env
+    url = sqs.create_queue(QueueName="failures")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    make_function(lam, "flaky", FAILS)
+    lam.put_function_event_invoke_config(FunctionName="flaky", MaximumRetryAttempts=2,
+                                         DestinationConfig={"OnFailure": {"Destination": arn}})
+    t0 = cloud.clock.now()
+    assert lam.invoke(FunctionName="flaky", InvocationType="Event", Payload=b'{"raise_error": 1}')["StatusCode"] == 202
+    cloud.clock.advance(600)
+    attempts = [r.time - t0 for r in steps(cloud, "attempt")]
+    assert len(attempts) == 3
+    assert attempts[1] - attempts[0] == pytest.approx(60, abs=1) and attempts[2] - attempts[1] == pytest.approx(120, abs=1)
+    msgs = receive_body(sqs, url)
+    assert len(msgs) == 1
+    body = json.loads(msgs[0]["Body"])
+    assert body["requestContext"]["condition"] == "RetriesExhausted"
+    assert body["requestContext"]["approximateInvokeCount"] == 3
+    assert body["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"}
+    assert body["requestPayload"] == {"raise_error": 1}
+
+
+def test_success_destination_record_shape(env):
+    cloud, lam, sqs = env
+    rec = load_case("async_destination_on_success")["receive_message_result"]["Messages"][0]["Body"]
+    url = sqs.create_queue(QueueName="ok")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    make_function(lam, "good", FAILS)
+    lam.put_function_event_invoke_config(FunctionName="good", MaximumRetryAttempts=0,
+                                         DestinationConfig={"OnSuccess": {"Destination": arn}, "OnFailure": {"Destination": arn}})
+    lam.invoke(FunctionName="good", InvocationType="Event", Payload=b"{}")
+    cloud.clock.advance(1)
+    body = json.loads(receive_body(sqs, url)[0]["Body"])
+    assert list(body) == list(rec)
+    assert list(body["requestContext"]) == list(rec["requestContext"])
+    assert body["requestContext"]["condition"] == "Success" and body["requestContext"]["approximateInvokeCount"] == 1
+    assert body["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST"}
+    assert body["responsePayload"] == {"ok": True}
+
+
+def test_max_event_age_gives_up_early(env):
+    cloud, lam, sqs = env
+    url = sqs.create_queue(QueueName="age")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    make_function(lam, "old", FAILS)
+    lam.put_function_event_invoke_config(FunctionName="old", MaximumRetryAttempts=2, MaximumEventAgeInSeconds=60,
+                                         DestinationConfig={"OnFailure": {"Destination": arn}})
+    lam.invoke(FunctionName="old", InvocationType="Event", Payload=b'{"raise_error": 1}')
+    cloud.clock.advance(5)
+    body = json.loads(receive_body(sqs, url)[0]["Body"])
+    assert (body["requestContext"]["condition"], body["requestContext"]["approximateInvokeCount"]) == ("EventAgeExceeded", 1)
+    lam.update_function_event_invoke_config(FunctionName="old", MaximumEventAgeInSeconds=90)
+    lam.invoke(FunctionName="old", InvocationType="Event", Payload=b'{"raise_error": 1}')
+    cloud.clock.advance(600)
+    msgs = receive_body(sqs, url)
+    body = json.loads(msgs[-1]["Body"])
+    assert (body["requestContext"]["condition"], body["requestContext"]["approximateInvokeCount"]) == ("EventAgeExceeded", 2)
+
+
+def test_zero_reserved_concurrency_goes_straight_to_failure_destination(env):
+    cloud, lam, sqs = env
+    url = sqs.create_queue(QueueName="zero")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    make_function(lam, "zero", FAILS)
+    lam.put_function_concurrency(FunctionName="zero", ReservedConcurrentExecutions=0)
+    lam.put_function_event_invoke_config(FunctionName="zero", MaximumRetryAttempts=0,
+                                         DestinationConfig={"OnFailure": {"Destination": arn}})
+    assert lam.invoke(FunctionName="zero", InvocationType="Event")["StatusCode"] == 202
+    cloud.clock.advance(1)
+    body = json.loads(receive_body(sqs, url)[0]["Body"])
+    expected = load_case("reserved_concurrency_zero_throttles")["msg"]["Body"]
+    assert_matches(body, expected)
+
+
+def test_dead_letter_queue_message(env):
+    cloud, lam, sqs = env
+    url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    make_function(lam, "dl", FAILS, DeadLetterConfig={"TargetArn": arn})
+    lam.put_function_event_invoke_config(FunctionName="dl", MaximumRetryAttempts=0)
+    lam.invoke(FunctionName="dl", InvocationType="Event", Payload=b'{"raise_error": 1}')
+    cloud.clock.advance(1)
+    msg = receive_body(sqs, url)[0]
+    assert json.loads(msg["Body"]) == {"raise_error": 1}
+    attrs = msg["MessageAttributes"]
+    assert attrs["ErrorCode"] == {"DataType": "Number", "StringValue": "200"}
+    assert attrs["ErrorMessage"]["StringValue"] == "Test exception (this is intentional)"
+    assert attrs["RequestID"]["DataType"] == "String"
+
+
+def test_event_invoke_config_validation_messages(env):
+    cloud, lam, sqs = env
+    rec = load_case("event_invoke_config_validation")
+    make_function(lam, "cfg", FAILS)
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
+        lam.put_function_event_invoke_config(FunctionName="doesnotexist")
+    assert_matches(e.value.response, rec["put_functionname_nootherargs"])
+    with pytest.raises(lam.exceptions.ResourceNotFoundException) as e:
+        lam.put_function_event_invoke_config(FunctionName="doesnotexist", MaximumRetryAttempts=1)
+    assert_matches(e.value.response, rec["put_functionname_name_notfound"])
+    own = lam.get_function(FunctionName="cfg")["Configuration"]["FunctionArn"]
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
+        lam.put_function_event_invoke_config(FunctionName="cfg", DestinationConfig={"OnSuccess": {"Destination": own}})
+    assert_matches(e.value.response, rec["put_destination_recursive"])
+    with pytest.raises(lam.exceptions.ResourceNotFoundException) as e:
+        lam.get_function_event_invoke_config(FunctionName="doesnotexist")
+    assert_matches(e.value.response, rec["get_function_doesnotexist"])
+
+
+def test_sqs_mapping_partial_batch_failures_end_in_dlq():
+    with Cloud(clock="virtual", start=1_700_000_000.0, seed=5) as cloud:
+        lam, sqs = cloud.client("lambda"), cloud.client("sqs")
+        dlq = sqs.create_queue(QueueName="dead")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        src = sqs.create_queue(QueueName="work", Attributes={
+            "VisibilityTimeout": "30", "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"})})["QueueUrl"]
+        src_arn = sqs.get_queue_attributes(QueueUrl=src, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        handler = '''
+import json
+def handler(event, context):
+    failures = [{"itemIdentifier": r["messageId"]} for r in event["Records"] if json.loads(r["body"])["n"] % 2]
+    return {"batchItemFailures": failures}
+'''
+        make_function(lam, "worker", handler)
+        m = lam.create_event_source_mapping(EventSourceArn=src_arn, FunctionName="worker", BatchSize=10,
+                                            FunctionResponseTypes=["ReportBatchItemFailures"])
+        assert m["State"] == "Creating" and m["ResponseMetadata"]["HTTPStatusCode"] == 202
+        for n in range(6):
+            sqs.send_message(QueueUrl=src, MessageBody=json.dumps({"n": n}))
+        cloud.clock.advance(300)
+        dead = [json.loads(x["Body"])["n"] for x in sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10)["Messages"]]
+        assert sorted(dead) == [1, 3, 5], "odd messages fail twice, then SQS moves them to the dead-letter queue"
+        attrs = sqs.get_queue_attributes(QueueUrl=src, AttributeNames=["All"])["Attributes"]
+        assert attrs["ApproximateNumberOfMessages"] == "0" and attrs["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+
+def test_mapping_batch_size_rules(env):
+    cloud, lam, sqs = env
+    rec = load_case("sqs_mapping_batch_size_rules")
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    make_function(lam, "w", FAILS)
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
+        lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="w", BatchSize=11)
+    assert_matches(e.value.response, rec["invalid-create-event-source-mapping"])
+    with pytest.raises(lam.exceptions.InvalidParameterValueException):
+        lam.create_event_source_mapping(EventSourceArn=arn.replace(":q", ":nope"), FunctionName="w")
+
+
+def test_async_payload_over_1_mb_is_rejected(env):
+    cloud, lam, sqs = env
+    make_function(lam, "big", FAILS)
+    with pytest.raises(Exception) as e:
+        lam.invoke(FunctionName="big", InvocationType="Event", Payload=b'"' + b"a" * 1_048_600 + b'"')
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+    assert "too large for the Event invocation type" in e.value.response["Error"]["Message"]
+
+
+def test_nothing_is_lost_silently():
+    """Thousands of events with seeded random failures: every accepted event ends exactly once."""
+    rng = random.Random(11)
+    with Cloud(clock="virtual", start=1_700_000_000.0, seed=11) as cloud:
+        lam, sqs = cloud.client("lambda"), cloud.client("sqs")
+        url = sqs.create_queue(QueueName="fail")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        make_function(lam, "dest", FAILS)
+        make_function(lam, "nodest", FAILS)
+        make_function(lam, "dlqfn", FAILS, DeadLetterConfig={"TargetArn": arn})
+        lam.put_function_event_invoke_config(FunctionName="dest", MaximumRetryAttempts=1,
+                                             DestinationConfig={"OnFailure": {"Destination": arn}})
+        lam.put_function_event_invoke_config(FunctionName="nodest", MaximumRetryAttempts=0)
+        lam.put_function_event_invoke_config(FunctionName="dlqfn", MaximumRetryAttempts=2)
+        sent = 0
+        for i in range(1500):
+            name = rng.choice(["dest", "nodest", "dlqfn"])
+            fail = rng.random() < 0.3
+            lam.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"raise_error": fail, "i": i}).encode())
+            sent += 1
+            if i % 100 == 0:
+                cloud.clock.advance(1)
+        cloud.clock.advance(3600)
+        accepted = {r.request_id for r in steps(cloud, "accepted")}
+        terminal = [r for r in cloud.records.events if getattr(r, "step", None) in ("success", "destination", "dead-letter", "dropped")]
+        ends = {}
+        for r in terminal:
+            ends[r.request_id] = ends.get(r.request_id, 0) + 1
+        assert len(accepted) == sent
+        assert set(ends) == accepted and set(ends.values()) == {1}, "each event ends exactly once"
+        queued = int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]["ApproximateNumberOfMessages"])
+        assert queued == len(steps(cloud, "destination")) + len(steps(cloud, "dead-letter"))
+        assert len(steps(cloud, "dropped")) > 0 and len(steps(cloud, "success")) > 0
