@@ -480,8 +480,10 @@ class ProcessEnvironment:
         select = self._sel.select
         limit_kb = self.spec.memory_size * 1024
         self._done = False
+        next_check = time.perf_counter() + MEMORY_POLL_INTERVAL
         while True:
-            timeout = deadline - time.perf_counter()
+            now = time.perf_counter()
+            timeout = deadline - now
             if timeout <= 0:
                 return "deadline"
             events = select(min(timeout, MEMORY_POLL_INTERVAL))
@@ -499,8 +501,10 @@ class ProcessEnvironment:
                 return "done"
             if self._exited or (self._pidfd < 0 and self._proc is not None and self._proc.poll() is not None):
                 return "exited"
-            if not events and self._peak_kb() > limit_kb:
-                return "memory"
+            if not events or now >= next_check:  # a long invoke: watch resident memory
+                next_check = now + MEMORY_POLL_INTERVAL
+                if self._peak_kb() > limit_kb:
+                    return "memory"
 
     def _accept(self) -> None:
         sock, _ = self._listener.accept()
