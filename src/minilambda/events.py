@@ -135,7 +135,7 @@ def api_gateway_rest_event(method: str = "GET", path: str = "/", *, resource: st
                            region: str = DEFAULT_REGION, request_id: str | None = None,
                            time: float | datetime | None = None, source_ip: str = "127.0.0.1",
                            authorizer: Mapping[str, Any] | None = None,
-                           gateway_headers: bool = False,
+                           gateway_headers: bool = False, context_path: str | None = None,
                            rng: random.Random | None = None) -> dict[str, Any]:
     """A REST API (payload format 1.0) ``AWS_PROXY`` event.
 
@@ -147,7 +147,9 @@ def api_gateway_rest_event(method: str = "GET", path: str = "/", *, resource: st
     ``queryStringParameters`` and all values in ``multiValueQueryStringParameters``. Absent parts
     are ``None`` (JSON null), as on AWS. Header names keep their casing, except ``Authorization``,
     which API Gateway normalises. ``gateway_headers=True`` adds the headers API Gateway itself
-    adds (Host, X-Amzn-Trace-Id, X-Forwarded-For/Port/Proto).
+    adds (Host, X-Amzn-Trace-Id, X-Forwarded-For/Port/Proto). *context_path* overrides
+    ``requestContext.path`` with the path exactly as requested (AWS keeps duplicate slashes
+    there, e.g. ``/stage//proxy-value``, while ``path`` drops them).
 
     >>> e = api_gateway_rest_event("GET", "/pets/7", resource="/pets/{id}",
     ...     path_parameters={"id": "7"}, query="price=10&price=20", stage="stage")
@@ -210,7 +212,7 @@ def api_gateway_rest_event(method: str = "GET", path: str = "/", *, resource: st
             "cognitoIdentityId": None, "cognitoIdentityPoolId": None, "principalOrgId": None,
             "sourceIp": source_ip, "user": None, "userAgent": user_agent, "userArn": None,
         },
-        "path": f"/{stage}{path}",
+        "path": context_path if context_path is not None else f"/{stage}{path}",
         "protocol": "HTTP/1.1",
         "requestId": request_id or new_uuid(r),
         "requestTime": dt.strftime("%d/%b/%Y:%H:%M:%S +0000"),
