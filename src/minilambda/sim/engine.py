@@ -188,6 +188,8 @@ def _run_chunk(times, warm, cold, codes, out, heap, acquire, release, pool, prov
     ``codes[i]``: 0 warm, 1 cold, >= 2 throttled (see ``_CODE_OF``). With *out* (a list) the
     environment or Throttle of each request is appended, for records.
     """
+    if out is not None:
+        return _run_chunk_keep(times, warm, cold, codes, out, heap, acquire, release, pool, prov, code_of)
     heappush = heapq.heappush
     heappop = heapq.heappop
     thr = Throttle
@@ -205,8 +207,30 @@ def _run_chunk(times, warm, cold, codes, out, heap, acquire, release, pool, prov
             heappush(heap, (t + cold[i], r.seq, r))
         else:
             heappush(heap, (t + warm[i], r.seq, r))
-        if out is not None:
-            out.append(r)
+        i += 1
+    return None
+
+
+def _run_chunk_keep(times, warm, cold, codes, out, heap, acquire, release, pool, prov, code_of):
+    """``_run_chunk`` that also keeps what each request got (for records); same decisions."""
+    heappush = heapq.heappush
+    heappop = heapq.heappop
+    thr = Throttle
+    append = out.append
+    i = 0
+    for t in times:
+        while heap[0][0] <= t:
+            end, _, env = heappop(heap)
+            release(env, end)
+        r = acquire(pool, t, prov)
+        append(r)
+        if r.__class__ is thr:
+            codes[i] = code_of[r]
+        elif r.cold:
+            codes[i] = 1
+            heappush(heap, (t + cold[i], r.seq, r))
+        else:
+            heappush(heap, (t + warm[i], r.seq, r))
         i += 1
 
 
