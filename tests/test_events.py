@@ -224,3 +224,13 @@ def test_dynamodb_stream_event():
 
 def test_md5_of_message_attributes_none_when_empty():
     assert ev.md5_of_message_attributes({}) is None
+
+
+@pytest.mark.parametrize("name, dtype, value, digest", [
+    # digests pinned as AWS's answers in moto's SQS tests
+    ("SOME_Valid.attribute-Name", "Number", "1493147359900", "36655e7e9d7c0e8479fa3f3f42247ae7"),
+    ("timestamp", "Number", "1493147359900", "235c5c510d26fb653d073faed50ae77c"),
+    ("timestamp", "Number.java.lang.Long", "1493147359900", "2e2e4876d8e0bd6b8c2c8f556831c349"),
+])
+def test_md5_of_message_attributes_known_digests(name, dtype, value, digest):
+    assert ev.md5_of_message_attributes({name: {"DataType": dtype, "StringValue": value}}) == digest

@@ -25,7 +25,7 @@ import uuid
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Iterable, Mapping, Sequence
-from urllib.parse import parse_qsl, quote, quote_plus
+from urllib.parse import parse_qsl, quote_plus
 
 __all__ = [
     "api_gateway_rest_event", "api_gateway_http_event", "s3_event", "s3_record", "s3_key_for_event",

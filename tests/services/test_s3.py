@@ -196,3 +196,16 @@ def test_queue_notifications_go_to_sqs(clock, rng):
     s3.put_object(Bucket="bkt1", Key="k", Body=b"x")
     body = json.loads(sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"])
     assert body["Records"][0]["eventName"] == "ObjectCreated:Put"
+
+
+def test_list_objects_v1_delete_objects_and_location(s3, notified):
+    s3.create_bucket(Bucket="bkt1")
+    for k in ("a", "b", "c"):
+        s3.put_object(Bucket="bkt1", Key=k, Body=b"x")
+    out = s3.list_objects(Bucket="bkt1", MaxKeys=2)
+    assert [o["Key"] for o in out["Contents"]] == ["a", "b"] and out["IsTruncated"]
+    assert [o["Key"] for o in s3.list_objects(Bucket="bkt1", Marker="b")["Contents"]] == ["c"]
+    res = s3.delete_objects(Bucket="bkt1", Delete={"Objects": [{"Key": "a"}, {"Key": "b"}]})
+    assert sorted(d["Key"] for d in res["Deleted"]) == ["a", "b"]
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="bkt1")["Contents"]] == ["c"]
+    assert s3.get_bucket_location(Bucket="bkt1")["LocationConstraint"] is None

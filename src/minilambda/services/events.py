@@ -29,7 +29,7 @@ from ..errors import AwsError
 from ..events import eventbridge_event, scheduled_event
 from ..service import JsonTargetService, Request, Response
 from . import _pattern
-from ._util import Notify, new_id, text_headers
+from ._util import Notify, text_headers
 
 MAX_TARGETS = 5
 

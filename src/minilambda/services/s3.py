@@ -27,7 +27,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import formatdate
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote, unquote
 
 from ..errors import AwsError
