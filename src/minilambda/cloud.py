@@ -44,6 +44,18 @@ def _close_all() -> None:  # pragma: no cover - exercised by the orphan test in 
         cloud.close()
 
 
+def _new_workdir() -> str:
+    """A private folder for code, layers and environments' temp folders.
+
+    It lives outside ``/tmp`` when possible (``/var/tmp``), so that each environment can get a
+    private ``/tmp`` of its own (mounted over ``/tmp``) without hiding its code.
+    """
+    for base in (os.environ.get("MINILAMBDA_WORKDIR"), "/var/tmp", None):
+        if base is None or (os.path.isdir(base) and os.access(base, os.W_OK)):
+            return tempfile.mkdtemp(prefix="minilambda-", dir=base)
+    return tempfile.mkdtemp(prefix="minilambda-")  # pragma: no cover
+
+
 class _CloudPlatform(Platform):
     """The platform model, with its observer hooks wired to the executor."""
 
@@ -58,22 +70,23 @@ class _CloudPlatform(Platform):
 
 class DeclaredDuration:
     """A simulator-only duration for a function: *distribution* in seconds at *reference_memory*,
-    scaled by CPU share (proportional to memory, 1 vCPU at 1,769 MB) for its CPU-bound part."""
+    scaled with memory by the same ``DurationModel`` the simulator uses (CPU share proportional
+    to memory, one vCPU at 1,769 MB, for the *cpu_bound* fraction of the time)."""
 
-    def __init__(self, distribution: Any, *, reference_memory: int = 1769, cpu_bound: float = 1.0) -> None:
-        if not 0.0 <= cpu_bound <= 1.0:
-            msg = f"cpu_bound must be between 0 and 1 (the share of time spent computing), got {cpu_bound!r}"
-            raise ValueError(msg)
+    def __init__(self, distribution: Any, *, reference_memory: int = 1769, cpu_bound: float = 1.0,
+                 seed: int | None = None) -> None:
+        import numpy as np
+
+        from .sim.memory import DurationModel
+
         self.distribution = distribution
-        self.reference_memory = reference_memory
-        self.cpu_bound = cpu_bound
+        self.model = DurationModel(reference_memory, cpu_bound)
+        self.rng = np.random.default_rng(seed)  # the simulator's distributions draw from numpy
 
-    def duration_ms(self, memory_mb: int, rng: random.Random) -> float:
-        seconds = float(self.distribution.sample(rng)) if hasattr(self.distribution, "sample") else float(self.distribution)
-        speed = min(memory_mb, 10240) / self.reference_memory
-        # Simplification: one vCPU per 1,769 MB, and single-threaded code gains nothing past one vCPU.
-        factor = self.cpu_bound / min(speed, 1.0) + (1.0 - self.cpu_bound)
-        return seconds * 1000.0 * factor
+    def duration_ms(self, memory_mb: int, rng: random.Random | None = None) -> float:
+        d = self.distribution
+        seconds = float(d.sample(self.rng)) if hasattr(d, "sample") else float(d)
+        return self.model.scale(seconds, memory_mb) * 1000.0
 
 
 class Cloud:
@@ -116,7 +129,7 @@ class Cloud:
         self.account_id = account_id
         self.bill_init = bill_init
         self._own_workdir = workdir is None
-        self.workdir = workdir or tempfile.mkdtemp(prefix="minilambda-")
+        self.workdir = workdir or _new_workdir()
         self.records = RecordLog()
         self.platform = _CloudPlatform(account_concurrency=account_concurrency, keep_alive=keep_alive,
                                        placement=placement, max_environments=max_environments,
@@ -254,19 +267,24 @@ class Cloud:
     def on_function_deleted(self, name: str) -> None:
         """Hook for event sources to drop their references to a deleted function."""
 
-    def declare_duration(self, function_name: str, distribution: Any, *, reference_memory: int = 1769,
+    def declare_duration(self, function_name: str, distribution: Any, *, reference_memory: int | None = None,
                          cpu_bound: float = 1.0) -> None:
         """Declare how long a function's invocations take (a simulator-only knob, not an AWS API).
 
         The real handler still runs; its *recorded* duration (and so the clock, the REPORT line
         and the bill) comes from *distribution* (seconds, an object with ``sample(rng)``, or a
-        number), scaled by memory for the CPU-bound share.
+        number), measured at *reference_memory* MB (default: the function's MemorySize now) and
+        scaled by CPU share for the *cpu_bound* fraction when MemorySize changes. A declared
+        duration longer than the function's Timeout ends as a timeout, as it would on AWS.
         """
         fn = self.registry.functions.get(function_name)
         if fn is None:
             msg = f"no function named {function_name!r}; create it first"
             raise KeyError(msg)
-        fn.duration_model = DeclaredDuration(distribution, reference_memory=reference_memory, cpu_bound=cpu_bound)
+        if reference_memory is None:
+            reference_memory = fn.latest.memory_size
+        fn.duration_model = DeclaredDuration(distribution, reference_memory=reference_memory, cpu_bound=cpu_bound,
+                                             seed=self.rng.randrange(2**32))
 
     # -- records -----------------------------------------------------------------------------
 

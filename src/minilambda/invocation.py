@@ -165,7 +165,7 @@ class Executor:
                 proc = env.handle = ProcessEnvironment(self.spec_for(env, fv, init_type))
             spec: EnvironmentSpec = proc.spec
             if env.cold or not proc.alive:
-                init = proc.start()
+                init = proc.start(request_id=request_id)
                 self._write_init_logs(spec, init)
             if init is not None and not init.ok:
                 result = InvokeResult(outcome=Outcome.INIT_ERROR.value, payload=init.error_payload or b"{}",
@@ -182,6 +182,16 @@ class Executor:
         model = fn.duration_model
         if model is not None and result.outcome == Outcome.SUCCESS.value:
             duration_ms = model.duration_ms(fv.memory_size, cloud.rng)
+            if duration_ms > fv.timeout * 1000.0:
+                # The declared duration outlives the timeout: the platform would have stopped it.
+                from .runtime.environment import timeout_payload
+
+                duration_ms = fv.timeout * 1000.0
+                result = InvokeResult(outcome=Outcome.TIMEOUT.value, payload=timeout_payload(request_id, fv.timeout),
+                                      function_error="Unhandled", error_type="Sandbox.Timedout",
+                                      duration_ms=duration_ms, max_memory_used_mb=result.max_memory_used_mb,
+                                      log_lines=list(result.log_lines), environment_alive=False)
+                proc.kill()
         bill_init = cloud.bill_init or fv.runtime.startswith("provided")
         billed = billed_ms(duration_ms, init_ms if init_type != PROVISIONED else 0.0, bill_init=bill_init)
         outcome = Outcome(result.outcome)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import heapq
 import random as _random
-from collections import deque
+from collections import OrderedDict, deque
 from enum import Enum
 from typing import Iterator
 
@@ -58,6 +58,9 @@ class Throttle:
         return f"Throttle({self.reason!r})"
 
 
+# Plain module constants: reading an Enum member costs ~150 ns on Python 3.11, a global ~25 ns.
+_BUSY, _IDLE, _STOPPED = EnvState.BUSY, EnvState.IDLE, EnvState.STOPPED
+
 RESERVED_LIMIT = Throttle("ReservedFunctionConcurrentInvocationLimitExceeded")
 ACCOUNT_LIMIT = Throttle("ConcurrentInvocationLimitExceeded")
 # Simplification: AWS documents 429 for requests beyond the scaling rate but not the Reason
@@ -78,7 +81,7 @@ class Environment:
         self.seq = seq  # creation order: larger = newer
         self.pool = pool
         self.kind = kind
-        self.state = EnvState.BUSY
+        self.state = _BUSY
         self.created_at = now
         self.last_end = now
         self.busy_since = now
@@ -139,7 +142,7 @@ class _DequeIdle(IdleSet):
         pop = q.pop if self.from_right else q.popleft
         while q:
             env, gen = pop()
-            if env.gen == gen and env.state is EnvState.IDLE:
+            if env.gen == gen and env.state is _IDLE:
                 self.count -= 1
                 return env
         return None
@@ -148,7 +151,7 @@ class _DequeIdle(IdleSet):
         self.count -= 1
         q = self.q
         # Reclaimed environments are the least recently used: drop stale entries at the left.
-        while q and (q[0][0].state is not EnvState.IDLE or q[0][0].gen != q[0][1]):
+        while q and (q[0][0].state is not _IDLE or q[0][0].gen != q[0][1]):
             q.popleft()
 
 
@@ -167,7 +170,7 @@ class _NewestIdle(IdleSet):
         heap = self.heap
         while heap:
             _, gen, env = heapq.heappop(heap)
-            if env.gen == gen and env.state is EnvState.IDLE:
+            if env.gen == gen and env.state is _IDLE:
                 self.count -= 1
                 return env
         return None
@@ -175,7 +178,7 @@ class _NewestIdle(IdleSet):
     def discard(self, env: Environment) -> None:
         self.count -= 1
         if len(self.heap) > 2 * self.count + 32:  # keep memory flat: drop stale entries
-            self.heap = [e for e in self.heap if e[2].gen == e[1] and e[2].state is EnvState.IDLE]
+            self.heap = [e for e in self.heap if e[2].gen == e[1] and e[2].state is _IDLE]
             heapq.heapify(self.heap)
 
 
@@ -354,7 +357,9 @@ class Platform:
         self.unreserved_in_use = 0  # busy on-demand + allocated provisioned of unreserved functions
         self.live = 0  # live environments (busy + idle)
         self.busy = 0  # busy environments, all functions
-        self._expiry: deque = deque()  # (expires_at, env, gen), in release order
+        # Idle on-demand environments -> when their keep-alive runs out, in release order (so the
+        # first entry is always the next to expire). Bounded by the number of idle environments.
+        self._expiry: OrderedDict[Environment, float] = OrderedDict()
         self.stopped: list[Environment] = []  # filled by the owner's observer if it wants them
 
     # -- set-up ------------------------------------------------------------------------------
@@ -436,7 +441,7 @@ class Platform:
             for env in list(pool.envs.values())[::-1]:
                 if len(pool.envs) <= count:
                     break
-                if env.state is EnvState.IDLE:
+                if env.state is _IDLE:
                     pool.idle.discard(env)
                     self._stop(env, when=now)
         if count == 0 and not pool.envs:
@@ -457,13 +462,14 @@ class Platform:
         needs room under ``max_environments`` and a scaling token.
         The returned environment's ``cold`` says whether this request pays an INIT.
         """
-        if self._expiry and self._expiry[0][0] <= now:
+        expiry = self._expiry
+        if expiry and expiry[next(iter(expiry))] <= now:
             self.expire(now)
         fl = pool.limits
         if provisioned is not None:
             env = provisioned.idle.take()
             if env is not None:
-                env.state = EnvState.BUSY
+                env.state = _BUSY
                 env.busy_since = now
                 env.cold = not env.initialized
                 fl.provisioned_busy += 1
@@ -493,7 +499,8 @@ class Platform:
                 fl.tokens = tokens - 1.0
             env = self._new_env(pool, now)
         else:
-            env.state = EnvState.BUSY
+            expiry.pop(env, None)
+            env.state = _BUSY
             env.busy_since = now
             env.cold = not env.initialized
             self.busy += 1
@@ -521,31 +528,31 @@ class Platform:
         env.initialized = not reset
         env.last_end = now
         if pool.retired or (pool.target is not None and len(pool.envs) > pool.target):
-            env.state = EnvState.IDLE  # no longer busy: _stop must not count it twice
+            env.state = _IDLE  # no longer busy: _stop must not count it twice
             self._stop(env)
             return False
-        env.state = EnvState.IDLE
+        env.state = _IDLE
         env.gen += 1
         pool.idle.add(env)
         if env.kind != PROVISIONED and self.keep_alive is not None:
-            self._expiry.append((now + self.keep_alive, env, env.gen))
+            self._expiry[env] = now + self.keep_alive
         return True
 
     def ready(self, env: Environment, now: float) -> None:
         """A provisioned environment finished its INIT ahead of any request."""
-        if env.state is EnvState.STOPPED:
+        if env.state is _STOPPED:
             return
         env.initialized = True
-        env.state = EnvState.IDLE
+        env.state = _IDLE
         env.last_end = now
         env.gen += 1
         env.pool.idle.add(env)
 
     def discard(self, env: Environment, now: float) -> None:
         """Stop a busy environment outright (it will not be reused), releasing its concurrency."""
-        if env.state is EnvState.BUSY:
+        if env.state is _BUSY:
             self.release(env, now, reset=True)
-        if env.state is EnvState.IDLE:
+        if env.state is _IDLE:
             env.pool.idle.discard(env)
         self._stop(env)
 
@@ -554,20 +561,21 @@ class Platform:
     def next_expiry(self) -> float | None:
         """When the next idle environment is due to be reclaimed, or None."""
         q = self._expiry
-        while q and (q[0][1].gen != q[0][2] or q[0][1].state is not EnvState.IDLE):
-            q.popleft()
-        return q[0][0] if q else None
+        return q[next(iter(q))] if q else None
 
     def expire(self, now: float) -> list[Environment]:
         """Reclaim every idle environment whose keep-alive ran out at or before *now*."""
         q = self._expiry
         out = []
-        while q and q[0][0] <= now:
-            _, env, gen = q.popleft()
-            if env.gen == gen and env.state is EnvState.IDLE:
-                env.pool.idle.discard(env)
-                self._stop(env, when=env.last_end + self.keep_alive)
-                out.append(env)
+        while q:
+            env = next(iter(q))
+            due = q[env]
+            if due > now:
+                break
+            del q[env]
+            env.pool.idle.discard(env)
+            self._stop(env, when=due)
+            out.append(env)
         return out
 
     def retire(self, function_name: str, version: str | None = None) -> list[Environment]:
@@ -581,7 +589,7 @@ class Platform:
                 continue
             pool.retired = True
             for env in list(pool.envs.values()):
-                if env.state is EnvState.IDLE:
+                if env.state is _IDLE:
                     pool.idle.discard(env)
                     self._stop(env)
                     out.append(env)
@@ -609,18 +617,19 @@ class Platform:
         if busy:
             self.busy += 1
         else:
-            env.state = EnvState.IDLE  # not yet in the idle set: it becomes usable at ready()
+            env.state = _IDLE  # not yet in the idle set: it becomes usable at ready()
             env.gen += 1
         self.on_created(env, now)
         return env
 
     def _stop(self, env: Environment, when: float | None = None) -> None:
-        if env.state is EnvState.STOPPED:
+        if env.state is _STOPPED:
             return
-        if env.state is EnvState.BUSY:
+        if env.state is _BUSY:
             self.busy -= 1
-        env.state = EnvState.STOPPED
+        env.state = _STOPPED
         env.gen += 1
+        self._expiry.pop(env, None)
         pool = env.pool
         pool.envs.pop(env.id, None)
         self.live -= 1
@@ -633,13 +642,14 @@ class Platform:
 
     def _reclaim_one_idle(self, now: float) -> bool:
         """Make room under max_environments by reclaiming the least recently used idle one."""
-        self.next_expiry()
-        for _, env, gen in self._expiry:
-            if env.gen == gen and env.state is EnvState.IDLE:
-                env.pool.idle.discard(env)
-                self._stop(env, when=now)
-                return True
-        return False
+        q = self._expiry
+        if not q:
+            return False
+        env = next(iter(q))
+        del q[env]
+        env.pool.idle.discard(env)
+        self._stop(env, when=now)
+        return True
 
     def environments(self) -> Iterator[Environment]:
         for pool in self.pools.values():

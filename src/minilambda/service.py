@@ -205,7 +205,9 @@ def attach_in_process(client: Any, dispatch: Callable[[Request], Response]) -> N
         resp = dispatch(req)
         headers = {k: str(v) for k, v in resp.headers.items()}
         headers.setdefault("x-amzn-RequestId", headers.get("x-amzn-RequestId", "") or _request_id())
-        headers["Content-Length"] = str(len(resp.body))
+        if not (req.method == "HEAD" and any(k.lower() == "content-length" for k in headers)):
+            headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
+            headers["Content-Length"] = str(len(resp.body))
         return AWSResponse(request.url, resp.status, headers, _Raw(resp.body))
 
     service_id = client.meta.service_model.service_id.hyphenize()
@@ -265,9 +267,12 @@ class Gateway:
                     resp = Response.json({"message": f"internal error: {exc!r}"}, 500,
                                          {"x-amzn-ErrorType": "ServiceException"})
                 self.send_response(resp.status)
+                head_length = self.command == "HEAD" and any(k.lower() == "content-length" for k in resp.headers)
                 for k, v in resp.headers.items():
-                    self.send_header(k, str(v))
-                self.send_header("Content-Length", str(len(resp.body)))
+                    if k.lower() != "content-length" or head_length:
+                        self.send_header(k, str(v))
+                if not head_length:
+                    self.send_header("Content-Length", str(len(resp.body)))
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(resp.body)

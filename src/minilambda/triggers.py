@@ -599,7 +599,7 @@ def install(cloud: "Cloud") -> None:
         elif service == "sqs":
             cloud.service("sqs").send(target_arn, json.dumps(event))
 
-    for module, cls, name in (("s3", "S3Service", "s3"), ("sns", "SnsService", "sns"), ("events", "EventsService", "events")):
+    for module, cls, name in (("sns", "SnsService", "sns"), ("s3", "S3Service", "s3"), ("events", "EventsService", "events")):
         try:
             mod = __import__(f"minilambda.services.{module}", fromlist=[cls])
             service_cls = getattr(mod, cls)
@@ -617,7 +617,8 @@ def _construct(service_cls: Any, cloud: "Cloud", notify: Any, seed: int) -> Any:
     params = inspect.signature(service_cls).parameters
     kwargs: dict[str, Any] = {}
     for key, value in (("clock", cloud.clock), ("region", cloud.region), ("account_id", cloud.account_id),
-                       ("rng", random.Random(seed)), ("notify", notify), ("sqs", cloud._services.get("sqs"))):
+                       ("rng", random.Random(seed)), ("notify", notify), ("sqs", cloud._services.get("sqs")),
+                       ("sns", cloud._services.get("sns"))):
         if key in params:
             kwargs[key] = value
     return service_cls(**kwargs)

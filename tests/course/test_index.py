@@ -14,9 +14,6 @@ MODULES = ["00-index", "01-microservices", "02-serverless", "03-lambda-concepts"
            "04-lambda-execution", "05-lambda-configuration-and-billing", "06-lambda-triggers",
            "07-apis-and-api-gateway", "08-serverless-mobile-backend", "09-runtimes-and-the-cli"]
 COMING_SOON = {"01", "02", "07", "08", "09"}
-# Modules being written now: until their notebook/lab lands a link to it is an expected failure.
-# Remove a number once both notebooks/NN-*.ipynb and labs/NN-*-lab.ipynb exist.
-IN_PROGRESS = {"03", "04", "05", "06"}
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
@@ -44,11 +41,7 @@ def test_every_module_is_listed_in_order():
 @pytest.mark.parametrize("link", _links())
 def test_local_links_resolve(link):
     target = (INDEX.parent / unquote(link.split("#")[0])).resolve()
-    if not target.exists():
-        nn = target.name[:2]
-        if nn in IN_PROGRESS:
-            pytest.xfail(f"module {nn} is still being written: {target.relative_to(ROOT)}")
-        pytest.fail(f"broken link {link} in 00-index.ipynb")
+    assert target.exists(), f"broken link {link} in 00-index.ipynb"
 
 
 def test_index_is_committed_clean_with_slide_metadata():
