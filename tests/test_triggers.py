@@ -226,3 +226,64 @@ def test_nothing_is_lost_silently():
         queued = int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]["ApproximateNumberOfMessages"])
         assert queued == len(steps(cloud, "destination")) + len(steps(cloud, "dead-letter"))
         assert len(steps(cloud, "dropped")) > 0 and len(steps(cloud, "success")) > 0
+
+
+RECORDER = '''
+import json
+def handler(event, context):
+    print(json.dumps(event))
+    return {"records": len(event.get("Records", [])) if isinstance(event, dict) else 0}
+'''
+
+
+def test_s3_upload_invokes_function_with_aws_event(env):
+    cloud, lam, sqs = env
+    s3 = cloud.client("s3")
+    fn = make_function(lam, "on-upload", RECORDER)
+    s3.create_bucket(Bucket="photos")
+    s3.put_bucket_notification_configuration(Bucket="photos", NotificationConfiguration={
+        "LambdaFunctionConfigurations": [{"LambdaFunctionArn": fn["FunctionArn"], "Events": ["s3:ObjectCreated:*"],
+                                          "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": ".jpg"}]}}}]})
+    s3.put_object(Bucket="photos", Key="cat.jpg", Body=b"meow")
+    s3.put_object(Bucket="photos", Key="notes.txt", Body=b"skip me")
+    cloud.clock.advance(1)
+    runs = [r for r in cloud.invocations if r.function_name == "on-upload"]
+    assert len(runs) == 1 and runs[0].trigger == "async", "only the .jpg matches the suffix filter"
+    event = json.loads(next(l for l in cloud.log_lines("on-upload") if l.startswith('{"Records"')))
+    record = event["Records"][0]
+    assert record["eventSource"] == "aws:s3" and record["eventName"] == "ObjectCreated:Put"
+    assert record["s3"]["bucket"]["name"] == "photos" and record["s3"]["object"]["key"] == "cat.jpg"
+    assert record["s3"]["object"]["size"] == 4
+
+
+def test_sns_fans_out_to_function_and_queue(env):
+    cloud, lam, sqs = env
+    sns = cloud.client("sns")
+    fn = make_function(lam, "subscriber", RECORDER)
+    topic = sns.create_topic(Name="orders")["TopicArn"]
+    url = sqs.create_queue(QueueName="audit")["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn["FunctionArn"])
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)
+    sns.publish(TopicArn=topic, Message="order 42", Subject="new")
+    cloud.clock.advance(1)
+    event = json.loads(next(l for l in cloud.log_lines("subscriber") if l.startswith('{"Records"')))
+    assert event["Records"][0]["Sns"]["Message"] == "order 42" and event["Records"][0]["EventSource"] == "aws:sns"
+    body = json.loads(sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"])
+    assert body["Message"] == "order 42" and body["Type"] == "Notification"
+
+
+def test_schedule_fires_on_the_virtual_clock(env):
+    cloud, lam, sqs = env
+    events = cloud.client("events")
+    fn = make_function(lam, "tick", RECORDER)
+    rule = events.put_rule(Name="every-5", ScheduleExpression="rate(5 minutes)")["RuleArn"]
+    events.put_targets(Rule="every-5", Targets=[{"Id": "1", "Arn": fn["FunctionArn"]}])
+    cloud.clock.advance(3600)
+    runs = [r for r in cloud.invocations if r.function_name == "tick"]
+    assert len(runs) == 12, "rate(5 minutes) fires 12 times an hour"
+    first = json.loads(next(l for l in cloud.log_lines("tick") if l.startswith("{")))
+    assert first["detail-type"] == "Scheduled Event" and first["resources"] == [rule]
+    with pytest.raises(events.exceptions.ClientError if hasattr(events.exceptions, "ClientError") else Exception) as e:
+        events.put_rule(Name="bad", ScheduleExpression="rate(5 minute)")
+    assert e.value.response["Error"]["Code"] == "ValidationException"
