@@ -291,3 +291,113 @@ def test_no_processes_left_after_close():
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
     _ = (signal, ECHO)
+
+
+def test_functions_never_share_tmp_or_environment_variables(lam, cloud):
+    writer = '''
+import os
+def handler(event, context):
+    open(os.path.join("/tmp", "secret.txt"), "w").write("mine")
+    open(os.path.join(os.environ["TMPDIR"], "also.txt"), "w").write("mine")
+    return sorted(k for k in os.environ if k.startswith("SECRET"))
+'''
+    reader = '''
+import os
+def handler(event, context):
+    return {"tmp": sorted(os.listdir("/tmp")), "tmpdir": sorted(os.listdir(os.environ["TMPDIR"])),
+            "env": sorted(k for k in os.environ if k.startswith("SECRET"))}
+'''
+    make_function(lam, "writer", writer, Environment={"Variables": {"SECRET_A": "a"}})
+    make_function(lam, "reader", reader)
+    assert payload(lam.invoke(FunctionName="writer")) == ["SECRET_A"]
+    seen = payload(lam.invoke(FunctionName="reader"))
+    assert seen["env"] == [] and "also.txt" not in seen["tmpdir"]
+    private = all(env.handle.private_tmp for env in cloud.platform.environments())
+    if not private:
+        pytest.skip("this OS gives no private /tmp (needs root or user namespaces); TMPDIR is still private")
+    assert "secret.txt" not in seen["tmp"], "one function must never see another's /tmp"
+    import os
+    assert not os.path.exists("/tmp/secret.txt")
+
+
+def test_context_and_environment_match_aws(cloud):
+    lam = cloud.client("lambda")
+    src = '''
+import os
+def handler(event, context):
+    ctx = {k: getattr(context, k) for k in ("aws_request_id", "function_name", "function_version",
+           "invoked_function_arn", "log_group_name", "log_stream_name", "memory_limit_in_mb")}
+    ctx["remaining_time_in_millis"] = context.get_remaining_time_in_millis()
+    return {"ctx": ctx, "environment": dict(os.environ), "packages": []}
+'''
+    make_function(lam, "ctxfn", src, handler="handler.handler", files={"handler.py": src}, MemorySize=1024,
+                  Environment={"Variables": {"TEST_KEY": "TEST_VAL"}})
+    rec = load_case("runtime_context_and_environment_python312")
+    for qualifier, key in ((None, "invocation_result_payload"), ("$LATEST", "invocation_result_payload_qualified")):
+        kwargs = {"Qualifier": qualifier} if qualifier else {}
+        got = payload(lam.invoke(FunctionName="ctxfn", **kwargs))
+        expected = rec[key]
+        assert got["ctx"]["memory_limit_in_mb"] == "1024", "memory_limit_in_mb is a string, as in AWS's runtime"
+        assert got["ctx"]["invoked_function_arn"].endswith(":ctxfn" if qualifier is None else ":ctxfn:$LATEST")
+        assert set(got["ctx"]) == set(expected["ctx"])
+        # Paths and addresses differ by design (README: code lives in a temp folder); names and fixed values do not.
+        env = got["environment"]
+        for name in expected["environment"]:
+            assert name in env, f"AWS sets {name}"
+        for name in ("AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+                     "AWS_LAMBDA_INITIALIZATION_TYPE", "TZ", "LANG", "TEST_KEY", "_HANDLER", "AWS_XRAY_CONTEXT_MISSING"):
+            assert env[name] == expected["environment"][name], name
+        assert env["AWS_LAMBDA_LOG_GROUP_NAME"] == "/aws/lambda/ctxfn"
+        assert env["AWS_ACCESS_KEY_ID"] != "" and env["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
+
+
+def test_layer_is_on_the_import_path(lam):
+    from minilambda import zip_files
+    layer = lam.publish_layer_version(LayerName="shared", Content={"ZipFile": zip_files({"python/shared_helper.py": "VALUE = 'from a layer'\n"})})
+    make_function(lam, "uses-layer", "import shared_helper\ndef handler(e, c):\n    return shared_helper.VALUE\n",
+                  Layers=[layer["LayerVersionArn"]])
+    assert payload(lam.invoke(FunctionName="uses-layer")) == "from a layer"
+
+
+def test_import_outside_package_fails_like_aws(lam):
+    make_function(lam, "needs-widgets", "import ipywidgets\ndef handler(e, c):\n    return 1\n")
+    resp = lam.invoke(FunctionName="needs-widgets")
+    body = json.loads(resp["Payload"].read())
+    assert resp["FunctionError"] == "Unhandled" and body["errorType"] == "Runtime.ImportModuleError"
+    assert body["errorMessage"].startswith("Unable to import module 'app': No module named 'ipywidgets'")
+
+
+def test_provisioned_concurrency_counts_against_reservation(cloud):
+    lam = cloud.client("lambda")
+    rec = load_case("reserved_equals_provisioned_blocks_latest")
+    make_function(lam, "pc")
+    lam.publish_version(FunctionName="pc")
+    lam.put_function_concurrency(FunctionName="pc", ReservedConcurrentExecutions=1)
+    assert payload(lam.invoke(FunctionName="pc", Payload=b'{"hello": "world"}')) == {"hello": "world"}
+    put = lam.put_provisioned_concurrency_config(FunctionName="pc", Qualifier="1", ProvisionedConcurrentExecutions=1)
+    assert_matches(put, rec["provisioned_concurrency_result"])
+    status = lam.get_provisioned_concurrency_config(FunctionName="pc", Qualifier="1")
+    assert status["Status"] == "READY" and status["AvailableProvisionedConcurrentExecutions"] == 1
+    with pytest.raises(lam.exceptions.TooManyRequestsException) as e:
+        lam.invoke(FunctionName="pc", Payload=b'{"hello": "world"}')
+    assert_matches(e.value.response, rec["invoke_latest_first_exc"])
+    ok = lam.invoke(FunctionName="pc", Qualifier="1", Payload=b'{"hello": "world"}')
+    assert ok["ExecutedVersion"] == "1"
+    last = cloud.invocations[-1]
+    assert last.initialization_type == "provisioned-concurrency" and not last.cold
+    with pytest.raises(lam.exceptions.InvalidParameterValueException):
+        lam.put_provisioned_concurrency_config(FunctionName="pc", Qualifier="$LATEST", ProvisionedConcurrentExecutions=1)
+
+
+def test_overlapping_work_in_virtual_time_uses_separate_environments(vcloud):
+    lam = vcloud.client("lambda")
+    make_function(lam, "echo")
+    vcloud.declare_duration("echo", 2.0)
+    for _ in range(3):  # three events at the same virtual instant
+        lam.invoke(FunctionName="echo", InvocationType="Event", Payload=b"{}")
+    vcloud.clock.advance(1)
+    runs = [r for r in vcloud.invocations if r.function_name == "echo"]
+    assert len(runs) == 3 and len({r.environment_id for r in runs}) == 3 and all(r.cold for r in runs)
+    vcloud.clock.advance(5)
+    lam.invoke(FunctionName="echo", Payload=b"{}")
+    assert not vcloud.invocations[-1].cold, "after they finish, a later request reuses one of them"

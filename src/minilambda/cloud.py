@@ -50,10 +50,10 @@ def _new_workdir() -> str:
     It lives outside ``/tmp`` when possible (``/var/tmp``), so that each environment can get a
     private ``/tmp`` of its own (mounted over ``/tmp``) without hiding its code.
     """
-    for base in (os.environ.get("MINILAMBDA_WORKDIR"), "/var/tmp", None):
-        if base is None or (os.path.isdir(base) and os.access(base, os.W_OK)):
+    for base in (os.environ.get("MINILAMBDA_WORKDIR"), "/var/tmp"):
+        if base and os.path.isdir(base) and os.access(base, os.W_OK):
             return tempfile.mkdtemp(prefix="minilambda-", dir=base)
-    return tempfile.mkdtemp(prefix="minilambda-")  # pragma: no cover
+    return tempfile.mkdtemp(prefix="minilambda-")
 
 
 class _CloudPlatform(Platform):
