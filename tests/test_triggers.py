@@ -287,3 +287,40 @@ def test_schedule_fires_on_the_virtual_clock(env):
     with pytest.raises(events.exceptions.ClientError if hasattr(events.exceptions, "ClientError") else Exception) as e:
         events.put_rule(Name="bad", ScheduleExpression="rate(5 minute)")
     assert e.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_standard_s3_trigger_handler_reads_object_with_plain_boto3(env):
+    cloud, lam, sqs = env
+    s3 = cloud.client("s3")
+    handler = '''
+import boto3, urllib.parse
+s3 = boto3.client("s3")
+def handler(event, context):
+    record = event["Records"][0]["s3"]
+    key = urllib.parse.unquote_plus(record["object"]["key"])
+    body = s3.get_object(Bucket=record["bucket"]["name"], Key=key)["Body"].read().decode()
+    s3.put_object(Bucket=record["bucket"]["name"], Key="out/" + key, Body=body.upper())
+    return body
+'''
+    fn = make_function(lam, "thumbnail", handler, Timeout=30)
+    s3.create_bucket(Bucket="uploads")
+    s3.put_bucket_notification_configuration(Bucket="uploads", NotificationConfiguration={
+        "LambdaFunctionConfigurations": [{"LambdaFunctionArn": fn["FunctionArn"], "Events": ["s3:ObjectCreated:Put"],
+                                          "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "in/"}]}}}]})
+    s3.put_object(Bucket="uploads", Key="in/hello world.txt", Body=b"hello")
+    cloud.clock.advance(1)
+    assert [r.outcome.value for r in cloud.invocations if r.function_name == "thumbnail"] == ["success"]
+    out = s3.get_object(Bucket="uploads", Key="out/in/hello world.txt")["Body"].read()
+    assert out == b"HELLO", "the handler's own boto3 calls reach this Cloud's S3, never real AWS"
+
+
+def test_failure_destination_can_be_another_function(env):
+    cloud, lam, sqs = env
+    make_function(lam, "flaky", FAILS)
+    target = make_function(lam, "on-failure", RECORDER)
+    lam.put_function_event_invoke_config(FunctionName="flaky", MaximumRetryAttempts=0,
+                                         DestinationConfig={"OnFailure": {"Destination": target["FunctionArn"]}})
+    lam.invoke(FunctionName="flaky", InvocationType="Event", Payload=b'{"raise_error": 1}')
+    cloud.clock.advance(5)
+    received = [json.loads(l) for l in cloud.log_lines("on-failure") if l.startswith('{"version"')]
+    assert len(received) == 1 and received[0]["requestContext"]["condition"] == "RetriesExhausted"
