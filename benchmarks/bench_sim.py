@@ -14,7 +14,7 @@ import platform as _pyplatform
 import sys
 import time
 
-from minilambda.sim import Constant, Exponential, Poisson, simulate
+from minilambda.sim import Exponential, Poisson, simulate
 
 WARM, COLD = 1.991, 2.244  # the SimFaaS experiment's means (seconds)
 

@@ -231,7 +231,7 @@ def _timeline(records, env_events, horizon: float) -> list:
 
 def draw_cold_starts(result: ColdStartResult, max_rows: int = 30):
     """Environments over time: one row each, red = cold start, green = warm, grey = idle."""
-    plt = _plt()
+    _plt()
     rows = result.timeline[:max_rows]
     fig, ax = _figure(8, 0.6 + 0.16 * max(len(rows), 4))
     for kind in ("idle", "warm", "provisioned", "cold"):
@@ -324,7 +324,7 @@ def explore_concurrency(burst_rps: float = 400.0, burst_seconds: float = 10.0, d
 
 
 def draw_concurrency(result: ConcurrencyResult):
-    plt = _plt()
+    _plt()
     fig, ax = _figure(8, 2.8)
     ax.plot(result.time, result.concurrency, color=COLOURS["warm"], label="concurrent executions")
     ax.axhline(result.limit, color="k", linestyle="--", linewidth=1, label=f"limit {result.limit:,}")
@@ -383,7 +383,7 @@ def explore_cost(requests: int = 5_000_000, duration_ms: float = 120.0, memory: 
 
 
 def draw_cost(result: CostResult):
-    plt = _plt()
+    _plt()
     fig, ax = _figure(6, 2.4, left=0.2)
     names = list(result.by_category)
     values = [result.by_category[n] for n in names]
@@ -435,7 +435,7 @@ def explore_power_tuning(cpu_ms: float = 1000.0, non_cpu_fraction: float = 0.0, 
 
 
 def draw_power_tuning(result):
-    plt = _plt()
+    _plt()
     fig, ax = _figure(7, 2.8, left=0.1, right=0.88)
     mem = [r.memory_mb for r in result.rows]
     ax.plot(mem, [r.duration_ms for r in result.rows], "o-", color="#1f77b4", label="duration (ms)")
@@ -509,7 +509,7 @@ def explore_break_even(requests_per_second: float = 5.0, duration_ms: float = 10
 
 
 def draw_break_even(result: BreakEvenResult):
-    plt = _plt()
+    _plt()
     fig, ax = _figure(7, 2.8, left=0.1, right=0.88)
     ax.plot(result.rates, result.lambda_curve, color="#ff7f0e", label="Lambda")
     ax.step(result.rates, result.server_curve, color="#1f77b4", where="post", label="always-on servers")
@@ -692,7 +692,7 @@ def failure_paths(records) -> FailurePaths:
 
 
 def draw_failure_paths(paths: FailurePaths, max_rows: int = 25):
-    plt = _plt()
+    _plt()
     rows = paths.rows[:max_rows]
     fig, ax = _figure(8, 0.6 + 0.25 * max(len(rows), 3))
     colour = {"success": "#2ca02c", "destination": "#1f77b4", "dlq": "#9467bd", "dropped": "#7f7f7f",

@@ -763,12 +763,18 @@ def bill_invocations(records: Any, *, prices: PriceCatalogue | str | None = None
     for (key, memory, storage, is_pc), (n, colds, handler_ms, total_ms) in groups.items():
         _add_totals(usages[key], requests=n, cold_starts=colds, handler_ms=handler_ms, total_ms=total_ms,
                     memory_mb=memory, provisioned=is_pc, storage_mb=storage, included_mb=included)
-    pcs = _apply_provisioned(usages, provisioned, cat)
     assumptions: dict[str, Any] = {
         "source": "invocation records",
         "init_rule": _init_rule(bill_init, cat),
         "rounding": "each invocation rounded up to the next 1 ms; GB = MB / 1024",
     }
+    return _finish(usages, cat, assumptions, provisioned=provisioned, api_gateway=api_gateway, free_tier=free_tier)
+
+
+def _finish(usages: dict[tuple[str, str], _Usage], cat: PriceCatalogue, assumptions: dict[str, Any], *,
+            provisioned: Any, api_gateway: Any, free_tier: bool, default_seconds: float | None = None) -> "Bill":
+    """What every bill does last: provisioned concurrency, API Gateway requests, then the line items."""
+    pcs = _apply_provisioned(usages, provisioned, cat, default_seconds=default_seconds)
     if pcs:
         assumptions["provisioned"] = pcs
     if api_gateway is not None:
@@ -853,22 +859,14 @@ def bill_summary(summary: Any, *, prices: PriceCatalogue | str | None = None, fr
         u.api_requests = requests
     usages = {(name, arch): u}
     seconds = getattr(summary, "duration", None)
-    pcs = _apply_provisioned(usages, provisioned, cat, default_seconds=seconds)
     assumptions: dict[str, Any] = {
         "source": "simulator summary",
         "simulated_seconds": float(seconds) if seconds is not None else None,
         "init_rule": _init_rule(bill_init, cat),
         "rounding": "billed_ms_total from the simulator (each invocation rounded up to 1 ms)",
     }
-    if pcs:
-        assumptions["provisioned"] = pcs
-    if api_gateway is not None:
-        if api_gateway.requests is not None:
-            _spread_api_requests(usages, api_gateway.requests)
-        assumptions["api_gateway"] = {"api": api_gateway.api, "request_kb": api_gateway.request_kb}
-    else:
-        u.api_requests = 0
-    return _make_bill(usages, cat, free_tier=free_tier, api_gateway=api_gateway, assumptions=assumptions)
+    return _finish(usages, cat, assumptions, provisioned=provisioned, api_gateway=api_gateway, free_tier=free_tier,
+                   default_seconds=seconds)
 
 
 def estimate(requests: int, duration_ms: float, memory_mb: int, architecture: str = "x86_64", *,

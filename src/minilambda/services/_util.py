@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 import uuid
 from typing import Any, Callable, Mapping
 from xml.sax.saxutils import escape
@@ -42,3 +43,19 @@ def text_headers(request: Any) -> Any:
         if isinstance(v, (bytes, bytearray)):
             request.headers[k] = bytes(v).decode("utf-8", "replace")
     return request
+
+
+class AccountService:
+    """What every service of one account shares: its clock, region and account, a seeded
+    generator for ids, a lock, and how it reaches Lambda (*notify*) and the other services."""
+
+    def _wire(self, clock: Any, region: str, account_id: str, rng: random.Random | None, *,
+              notify: Notify | None = None, sqs: Any = None, sns: Any = None) -> None:
+        self.clock = clock
+        self.region = region
+        self.account_id = account_id
+        self.rng = rng or random.Random()
+        self.notify = notify
+        self.sqs = sqs
+        self.sns = sns
+        self._lock = threading.RLock()

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -29,7 +28,7 @@ from ..errors import AwsError
 from ..events import eventbridge_event, scheduled_event
 from ..service import JsonTargetService, Request, Response
 from . import _pattern
-from ._util import Notify, text_headers
+from ._util import AccountService, Notify, text_headers
 
 MAX_TARGETS = 5
 
@@ -60,7 +59,7 @@ class Rule:
     fired: int = 0
 
 
-class EventBridgeService(JsonTargetService):
+class EventBridgeService(AccountService, JsonTargetService):
     """EventBridge rules and targets on the default bus."""
 
     name = "events"
@@ -70,15 +69,8 @@ class EventBridgeService(JsonTargetService):
                  rng: random.Random | None = None, *, notify: Notify | None = None,
                  sqs: Any = None, sns: Any = None) -> None:
         super().__init__()
-        self.clock = clock
-        self.region = region
-        self.account_id = account_id
-        self.rng = rng or random.Random()
-        self.notify = notify
-        self.sqs = sqs
-        self.sns = sns
+        self._wire(clock, region, account_id, rng, notify=notify, sqs=sqs, sns=sns)
         self._rules: dict[str, Rule] = {}
-        self._lock = threading.RLock()
 
     def handle(self, request: Request) -> Response:
         return super().handle(text_headers(request))

@@ -22,7 +22,6 @@ import hashlib
 import json
 import random
 import re
-import threading
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -33,7 +32,7 @@ from urllib.parse import quote, unquote
 from ..errors import AwsError
 from ..events import s3_record
 from ..service import Headers, Request, Response, Service
-from ._util import Notify, text_headers, xml_value
+from ._util import AccountService, Notify, text_headers, xml_value
 
 NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 _XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -105,7 +104,7 @@ def _decode_aws_chunked(body: bytes) -> bytes:
     return bytes(out)
 
 
-class S3Service(Service):
+class S3Service(AccountService, Service):
     """S3 for one account, path-style (``https://s3.<region>.amazonaws.com/<bucket>/<key>``)."""
 
     name = "s3"
@@ -115,15 +114,8 @@ class S3Service(Service):
                  rng: random.Random | None = None, *, notify: Notify | None = None,
                  sqs: Any = None, sns: Any = None) -> None:
         super().__init__()
-        self.clock = clock
-        self.region = region
-        self.account_id = account_id
-        self.rng = rng or random.Random()
-        self.notify = notify
-        self.sqs = sqs
-        self.sns = sns
+        self._wire(clock, region, account_id, rng, notify=notify, sqs=sqs, sns=sns)
         self._buckets: dict[str, Bucket] = {}
-        self._lock = threading.RLock()
         self._sequencer = 0
 
     # ------------------------------------------------------------------ dispatch

@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import json
 import random
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -28,7 +27,7 @@ from ..errors import AwsError
 from ..events import sns_envelope, sns_record
 from ..service import Request, Response, Service
 from . import _pattern
-from ._util import Notify, text_headers, new_id, xml_value
+from ._util import AccountService, Notify, text_headers, new_id, xml_value
 
 NS = "http://sns.amazonaws.com/doc/2010-03-31/"
 MAX_MESSAGE_BYTES = 262_144
@@ -95,7 +94,7 @@ def _message_attributes(params: dict[str, str]) -> dict[str, dict[str, Any]]:
     return out
 
 
-class SnsService(Service):
+class SnsService(AccountService, Service):
     """SNS standard topics for one account and region."""
 
     name = "sns"
@@ -104,14 +103,8 @@ class SnsService(Service):
     def __init__(self, clock: Any, region: str = "us-east-1", account_id: str = "123456789012",
                  rng: random.Random | None = None, *, notify: Notify | None = None, sqs: Any = None) -> None:
         super().__init__()
-        self.clock = clock
-        self.region = region
-        self.account_id = account_id
-        self.rng = rng or random.Random()
-        self.notify = notify
-        self.sqs = sqs
+        self._wire(clock, region, account_id, rng, notify=notify, sqs=sqs)
         self._topics: dict[str, Topic] = {}  # arn -> topic
-        self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ wire
 
@@ -124,8 +117,8 @@ class SnsService(Service):
         try:
             method = getattr(self, f"op_{action}", None)
             if method is None:
-                raise _error("InvalidAction", f"The action or operation requested is invalid. "
-                             f"Verify that the action is typed correctly.")
+                raise _error("InvalidAction", "The action or operation requested is invalid. "
+                             "Verify that the action is typed correctly.")
             result = method(params)
             return self._ok(action, result)
         except AwsError as err:
@@ -252,7 +245,7 @@ class SnsService(Service):
         for k, v in attrs.items():
             if k not in ("RawMessageDelivery", "FilterPolicy", "FilterPolicyScope", "RedrivePolicy",
                          "DeliveryPolicy", "SubscriptionRoleArn", "ReplayPolicy"):
-                raise _invalid(f"AttributeName")
+                raise _invalid("AttributeName")
             if k == "FilterPolicy" and v:
                 try:
                     _pattern.validate(v)

@@ -36,7 +36,7 @@ from typing import Any, Callable
 from ..errors import AwsError
 from ..events import md5_of_message_attributes, sqs_record
 from ..service import JsonTargetService, Request, Response
-from ._util import text_headers
+from ._util import AccountService, text_headers
 
 # The maximum message size. AWS's limit was 256 KiB (262,144 bytes) until 2025; AWS raised it to
 # 1 MiB (1,048,576 bytes) for SQS in 2025/26 (aws-facts §0). Pass max_message_bytes= to choose.
@@ -141,7 +141,7 @@ class Queue:
         return json.loads(raw) if raw else None
 
 
-class SqsService(JsonTargetService):
+class SqsService(AccountService, JsonTargetService):
     """SQS standard queues for one account and region."""
 
     name = "sqs"
@@ -150,13 +150,9 @@ class SqsService(JsonTargetService):
     def __init__(self, clock: Any, region: str = "us-east-1", account_id: str = "123456789012",
                  rng: random.Random | None = None, *, max_message_bytes: int = MAX_MESSAGE_BYTES) -> None:
         super().__init__()
-        self.clock = clock
-        self.region = region
-        self.account_id = account_id
-        self.rng = rng or random.Random()
+        self._wire(clock, region, account_id, rng)
         self.max_message_bytes = max_message_bytes
         self._queues: dict[str, Queue] = {}  # name -> queue
-        self._lock = threading.RLock()
         self._arrived = threading.Condition(self._lock)
         self._listeners: list[Callable[[str], Any]] = []
 
