@@ -142,6 +142,7 @@ class Cloud:
         self.async_handler: Callable[..., None] | None = None
         self._services: dict[str, Any] = {}
         self._gateway: Gateway | None = None
+        self._session: Any = None
         self._runtime_dir: str | None = None
         self._closed = False
         self._lock = threading.Lock()
@@ -203,10 +204,12 @@ class Cloud:
         if service_name == "s3":
             options["s3"] = {"addressing_style": "path"}
         options.update(config)
-        session = boto3.session.Session(aws_access_key_id="minilambda", aws_secret_access_key="minilambda",
-                                        region_name=self.region)
-        client = session.client(service_name, region_name=self.region, config=Config(**options),
-                                endpoint_url=f"https://{service_name}.{self.region}.amazonaws.com")
+        with self._lock:  # one session per Cloud: its loaded service models make new clients cheap
+            if self._session is None:
+                self._session = boto3.session.Session(aws_access_key_id="minilambda",
+                                                      aws_secret_access_key="minilambda", region_name=self.region)
+            client = self._session.client(service_name, region_name=self.region, config=Config(**options),
+                                          endpoint_url=f"https://{service_name}.{self.region}.amazonaws.com")
         attach_in_process(client, lambda req, _name=service_name: self.dispatch(_name, req))
         return client
 
