@@ -401,3 +401,23 @@ def test_overlapping_work_in_virtual_time_uses_separate_environments(vcloud):
     vcloud.clock.advance(5)
     lam.invoke(FunctionName="echo", Payload=b"{}")
     assert not vcloud.invocations[-1].cold, "after they finish, a later request reuses one of them"
+
+
+def test_reclaimed_environments_release_their_sockets(vcloud):
+    """Keep-alive reclaims must free each environment's Runtime API socket (no descriptor leak)."""
+    import os
+    if not os.path.isdir("/proc/self/fd"):
+        pytest.skip("needs /proc to count open descriptors")
+    lam = vcloud.client("lambda")
+    make_function(lam, "echo")
+
+    def cycle():
+        lam.invoke(FunctionName="echo", Payload=b"{}")
+        vcloud.clock.advance(601)
+
+    cycle()
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(5):
+        cycle()
+    assert len(os.listdir("/proc/self/fd")) <= before + 1
+    assert sum(1 for r in vcloud.invocations if r.cold) == 6

@@ -312,7 +312,7 @@ class Cloud:
             env.handle = None
             if proc is not None:
                 try:
-                    proc.kill()
+                    proc.close()
                 except Exception:  # pragma: no cover - best effort at shutdown
                     pass
         for svc in self._services.values():

@@ -83,7 +83,7 @@ class Executor:
         proc = env.handle
         env.handle = None
         if proc is not None:
-            proc.kill()
+            proc.close()  # the process, and the environment's Runtime API socket
         shutil.rmtree(os.path.join(self.cloud.workdir, "envs", env.id), ignore_errors=True)
         self.cloud.records.environments.append(
             EnvironmentEvent(when, env.id, env.function_name, env.version, "reclaimed"))
