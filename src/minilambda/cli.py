@@ -1,4 +1,4 @@
-"""``python -m minilambda``: the command line (``simulate``, ``cost``)."""
+"""``python -m minilambda``: the command line (``simulate``, ``cost``, ``serve``)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     from .sim.command import register as register_simulate
     from .billing.command import register as register_cost
+    from .serve import register as register_serve
 
     register_simulate(sub)
     register_cost(sub)
+    register_serve(sub)
     return parser
 
 
