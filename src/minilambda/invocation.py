@@ -118,12 +118,10 @@ class Executor:
         init = proc.start()
         self._write_init_logs(proc.spec, init)
         with self.lock:
-            if init.ok:
-                self.cloud.platform.ready(env, self.cloud.clock.now())
-            else:
-                env.initialized = False
-                self.cloud.platform.ready(env, self.cloud.clock.now())
-                env.initialized = False
+            self.cloud.platform.ready(env, self.cloud.clock.now())
+            # A failed INIT leaves the environment usable but uninitialised: its first request
+            # retries INIT and reports the error, as AWS does.
+            env.initialized = init.ok
 
     def _write_init_logs(self, spec: EnvironmentSpec, init: InitResult) -> None:
         lines = [loglines.init_start_line(spec.runtime, _host_python(), spec.region)] + list(init.log_lines)

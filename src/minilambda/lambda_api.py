@@ -142,8 +142,6 @@ class LambdaService(Service):
     def invoke(self, req: Request, name: str) -> Response:
         invocation_type = req.headers.get("x-amz-invocation-type") or "RequestResponse"
         fn, fv, q = self.registry.resolve(name, req.q("Qualifier"), default_latest_message=True)
-        if q is None:
-            q = None
         if fv.state == "Pending":
             fv.state = "Active"
         if invocation_type == "DryRun":
