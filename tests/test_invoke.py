@@ -294,10 +294,12 @@ def test_no_processes_left_after_close():
 
 
 def test_functions_never_share_tmp_or_environment_variables(lam, cloud):
+    import uuid
+    secret = f"secret-{uuid.uuid4().hex}.txt"
     writer = '''
 import os
 def handler(event, context):
-    open(os.path.join("/tmp", "secret.txt"), "w").write("mine")
+    open(os.path.join("/tmp", "SECRET_NAME"), "w").write("mine")
     open(os.path.join(os.environ["TMPDIR"], "also.txt"), "w").write("mine")
     return sorted(k for k in os.environ if k.startswith("SECRET"))
 '''
@@ -307,7 +309,7 @@ def handler(event, context):
     return {"tmp": sorted(os.listdir("/tmp")), "tmpdir": sorted(os.listdir(os.environ["TMPDIR"])),
             "env": sorted(k for k in os.environ if k.startswith("SECRET"))}
 '''
-    make_function(lam, "writer", writer, Environment={"Variables": {"SECRET_A": "a"}})
+    make_function(lam, "writer", writer.replace("SECRET_NAME", secret), Environment={"Variables": {"SECRET_A": "a"}})
     make_function(lam, "reader", reader)
     assert payload(lam.invoke(FunctionName="writer")) == ["SECRET_A"]
     seen = payload(lam.invoke(FunctionName="reader"))
@@ -315,9 +317,9 @@ def handler(event, context):
     private = all(env.handle.private_tmp for env in cloud.platform.environments())
     if not private:
         pytest.skip("this OS gives no private /tmp (needs root or user namespaces); TMPDIR is still private")
-    assert "secret.txt" not in seen["tmp"], "one function must never see another's /tmp"
+    assert secret not in seen["tmp"], "one function must never see another's /tmp"
     import os
-    assert not os.path.exists("/tmp/secret.txt")
+    assert not os.path.exists(os.path.join("/tmp", secret)), "a handler's /tmp must not be the host's /tmp"
 
 
 def test_context_and_environment_match_aws(cloud):

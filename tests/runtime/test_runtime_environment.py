@@ -184,7 +184,7 @@ def test_private_tmp_is_isolated_between_environments(make_env):
     a, b = make_env("state.handler"), make_env("state.handler")
     a.start(), b.start()
     if not a.private_tmp:
-        pytest.skip("this OS refused a private /tmp (needs root and mount namespaces)")
+        pytest.skip("no private /tmp here: it needs Linux mount namespaces (root or user namespaces) and code, runtime and interpreter outside /tmp")
     invoke_json(a, {"op": "write", "dir": "/tmp", "name": "mine.txt", "content": "from a"})
     assert invoke_json(a, {"op": "read", "dir": "/tmp", "name": "mine.txt"}) == {"content": "from a"}
     assert invoke_json(b, {"op": "read", "dir": "/tmp", "name": "mine.txt"}) == {"content": None}

@@ -133,10 +133,18 @@ TOO_LARGE_PAYLOAD = _compact({
 
 
 def build_runtime_dir(dest: str) -> str:
-    """A folder of symlinks to boto3 and its dependencies (found in this interpreter); returns *dest*."""
+    """A folder holding boto3 and its dependencies (found in this interpreter), and a copy of the
+    bootstrap; returns *dest*.
+
+    Packages are symlinked, except those that live under ``/tmp`` (a virtualenv in a checkout
+    under ``/tmp``, as in CI): those are hard-linked (or copied) here, so that mounting an
+    environment's private ``/tmp`` over ``/tmp`` does not hide them.
+    """
     import importlib.util
+    import shutil
 
     os.makedirs(dest, exist_ok=True)
+    tmp_root = os.path.realpath("/tmp")
     for name in RUNTIME_PACKAGES:
         spec = importlib.util.find_spec(name)
         if spec is None or spec.origin is None and not spec.submodule_search_locations:
@@ -148,13 +156,44 @@ def build_runtime_dir(dest: str) -> str:
             source = str(spec.origin)
             link = os.path.join(dest, os.path.basename(source))
         if os.path.lexists(link):
-            if os.path.realpath(link) == os.path.realpath(source):
+            if os.path.realpath(link) == os.path.realpath(source) or not os.path.islink(link):
                 continue
             os.unlink(link)
         tmp = f"{link}.{os.getpid()}.tmp"
-        os.symlink(source, tmp)
+        if _under(source, tmp_root) and not _under(dest, tmp_root):
+            _copy_tree(source, tmp, shutil)
+        else:
+            os.symlink(source, tmp)
         os.replace(tmp, link)
+    target = os.path.join(dest, "bootstrap.py")
+    if not os.path.exists(target):
+        shutil.copy2(BOOTSTRAP_PATH, target + ".tmp")
+        os.replace(target + ".tmp", target)
     return dest
+
+
+def _copy_tree(source: str, dest: str, shutil: Any) -> None:
+    """Hard-link *source* (a package folder or a module file) to *dest*; copy if links fail."""
+    def link_or_copy(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    if os.path.isdir(source):
+        shutil.copytree(source, dest, copy_function=link_or_copy,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    else:
+        link_or_copy(source, dest)
+
+
+def _bootstrap_for(spec: EnvironmentSpec) -> str:
+    """The bootstrap script to run: the runtime folder's copy when there is one."""
+    if spec.runtime_dir:
+        copy = os.path.join(spec.runtime_dir, "bootstrap.py")
+        if os.path.exists(copy):
+            return copy
+    return BOOTSTRAP_PATH
 
 
 def _under(path: str | None, folder: str) -> bool:
@@ -217,11 +256,15 @@ class ProcessEnvironment:
         self._credentials = ("ASIA" + secrets.token_hex(8).upper(), secrets.token_urlsafe(30),
                              "IQoJb3JpZ2luX2VjE" + secrets.token_urlsafe(96))
         tmp_root = os.path.realpath("/tmp")
-        needed = [spec.task_root, spec.layer_root, spec.runtime_dir, BOOTSTRAP_PATH,
+        needed = [spec.task_root, spec.layer_root, spec.runtime_dir, _bootstrap_for(spec),
                   spec.python_executable or sys.executable, sys.base_prefix]
         if spec.runtime_dir and os.path.isdir(spec.runtime_dir):
             needed += [os.path.join(spec.runtime_dir, n) for n in os.listdir(spec.runtime_dir)]
         self._want_private_tmp = sys.platform.startswith("linux") and not any(_under(p, tmp_root) for p in needed)
+        if not python and os.path.abspath(spec.python_executable or sys.executable).startswith("/tmp/"):
+            # A custom bootstrap may name this interpreter by its path (a virtualenv under /tmp,
+            # as in CI); a private /tmp would hide it, so keep the shared one.
+            self._want_private_tmp = False
         _LIVE.add(self)
 
     # -- public state -----------------------------------------------------------------------
@@ -315,7 +358,7 @@ class ProcessEnvironment:
         self._reset_process()
         spec = self.spec
         rid = request_id or ""
-        argv = [spec.python_executable or sys.executable, "-I", "-S", "-B", "-u", BOOTSTRAP_PATH,
+        argv = [spec.python_executable or sys.executable, "-I", "-S", "-B", "-u", _bootstrap_for(spec),
                 "--as", str((spec.memory_size + MEMORY_HEADROOM_MB) * 1024 * 1024)]
         if self._want_private_tmp:
             argv += ["--tmp", spec.tmp_dir]
