@@ -168,3 +168,62 @@ def test_retire_stops_idle_now_and_busy_on_release():
     assert stopped == [e1] and e2.state is EnvState.BUSY
     assert p.release(e2, 2.0) is False and e2.state is EnvState.STOPPED
     assert p.live == 0 and p.busy == 0
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("policy", ["newest", "mru", "lru", "random"])
+def test_random_operations_keep_the_books_consistent(seed, policy):
+    """Thousands of random acquires, releases, resets, expiries, reservations and provisioned
+    changes: the platform's counters always equal what its environments say, and no limit is
+    ever exceeded."""
+    import random
+    rng = random.Random(seed)
+    p = Platform(account_concurrency=50, keep_alive=rng.choice([0.0, 5.0, 30.0, None]), placement=policy,
+                 max_environments=rng.choice([None, 40]), seed=seed, min_unreserved=10)
+    names = ["a", "b", "c"]
+    versions = {n: p.pool(n) for n in names}
+    busy: list = []
+    now = 0.0
+    for step in range(3000):
+        now += rng.expovariate(20.0)
+        op = rng.random()
+        name = rng.choice(names)
+        if op < 0.45:
+            prov = p.provisioned_pool(name, "live") if rng.random() < 0.5 else None
+            got = p.acquire(versions[name], now, prov)
+            if not isinstance(got, Throttle):
+                busy.append(got)
+        elif op < 0.85 and busy:
+            env = busy.pop(rng.randrange(len(busy)))
+            p.release(env, now, reset=rng.random() < 0.1)
+        elif op < 0.9:
+            p.expire(now)
+        elif op < 0.95:
+            value = rng.choice([None, 0, 3, 10])
+            if value is None or p.check_reservation(name, value) is None:
+                p.set_reserved(name, value, now)
+        else:
+            target = rng.choice([0, 1, 2])
+            fl = p.limits(name, now)
+            if fl.reserved is None or target <= fl.reserved:
+                for env in p.set_provisioned(name, "live", "$LATEST", target, now):
+                    p.ready(env, now)
+        envs = list(p.environments())
+        assert p.live == len(envs), f"step {step}: live counter {p.live} != {len(envs)} environments"
+        assert p.busy == len(busy) == sum(1 for e in envs if e.state is EnvState.BUSY), f"step {step}: busy books"
+        assert p.busy <= p.account_concurrency
+        for fl in p.functions.values():
+            assert fl.on_demand_busy >= 0 and fl.provisioned_busy >= 0 and fl.provisioned_allocated >= 0
+        if op < 0.45 and not isinstance(got, Throttle) and got.kind == "on-demand":
+            fl = p.functions[name]
+            if fl.reserved is not None:
+                assert fl.on_demand_busy + fl.provisioned_allocated <= fl.reserved, \
+                    f"step {step}: {name} was admitted beyond its reservation"
+        unreserved = sum(fl.on_demand_busy + fl.provisioned_allocated for fl in p.functions.values() if fl.reserved is None)
+        assert p.unreserved_in_use == unreserved, f"step {step}: unreserved books {p.unreserved_in_use} != {unreserved}"
+        if p.max_environments is not None and op < 0.45 and not isinstance(got, Throttle) and got.cold:
+            on_demand = sum(len(pl.envs) for pl in p.pools.values() if pl.kind == "on-demand")
+            assert on_demand <= p.max_environments, f"step {step}: {on_demand} on-demand environments"
+    for env in busy:
+        p.release(env, now + 1)
+    assert p.busy == 0
