@@ -438,3 +438,20 @@ def test_simulator_summary_and_its_records_give_the_same_total():
     assert from_summary.total_usd == (s.requests - s.throttles) * REQ + gb_seconds(s.billed_ms_total, 1024) * X86
     assert from_records.total_usd == from_summary.total_usd
     assert sim is not None
+
+
+def test_simulated_provisioned_requests_are_priced_like_their_records():
+    """Requests served by provisioned environments pay the provisioned duration price, whether
+    billed from the simulator's summary or from its per-request records."""
+    from minilambda.sim import Exponential, Poisson, simulate
+
+    res = simulate(arrivals=Poisson(2.0), warm=Exponential(0.5), duration=900, seed=5, provisioned=2,
+                   keep_records=True, memory_mb=512)
+    s = res.summary
+    pc_records = [r for r in res.records if r.initialization_type == "provisioned-concurrency"]
+    assert s.provisioned_requests == len(pc_records) > 0
+    assert s.provisioned_billed_ms_total == sum(r.billed_ms for r in pc_records)
+    from_summary = bill_summary(s)
+    from_records = bill_invocations(res.records)
+    assert from_summary.total_usd == from_records.total_usd
+    assert from_summary.total("provisioned") > 0, "provisioned invocations appear as their own line item"

@@ -817,8 +817,9 @@ def bill_summary(summary: Any, *, prices: PriceCatalogue | str | None = None, fr
     AWS: https://aws.amazon.com/lambda/pricing/
     Simplification: a summary has totals, not invocations, so switching the INIT rule subtracts
     ``init_ms_total`` rather than re-rounding each cold start (at most 1 ms per cold start off);
-    all its invocations count as on-demand; free tier and tiers apply as if the simulated period
-    were the whole month.
+    requests served by provisioned environments come from ``provisioned_requests`` and
+    ``provisioned_billed_ms_total`` when the summary has them; free tier and tiers apply as if the
+    simulated period were the whole month.
     """
     cat = _catalogue(prices)
     name = function_name or getattr(summary, "function_name", None) or "simulated"
@@ -851,7 +852,11 @@ def bill_summary(summary: Any, *, prices: PriceCatalogue | str | None = None, fr
         u.throttles = throttles
         u.cold_starts = int(getattr(summary, "cold_starts", 0) or 0)
         u.billed_ms = handler_ms + init_part
-        u.duration_gb_s = gb_seconds(handler_ms, memory)
+        # Requests served by provisioned environments (always warm) pay the provisioned duration price.
+        pc_ms = min(_d(getattr(summary, "provisioned_billed_ms_total", 0) or 0), handler_ms)
+        u.pc_requests = int(getattr(summary, "provisioned_requests", 0) or 0)
+        u.pc_gb_s = gb_seconds(pc_ms, memory)
+        u.duration_gb_s = gb_seconds(handler_ms - pc_ms, memory)
         u.init_gb_s = gb_seconds(init_part, memory)
         extra = int(storage) - cat.storage_included_mb
         if extra > 0:

@@ -48,6 +48,7 @@ _LAT_BINS = _LAT_DECADES * _LAT_PER_DECADE + 2  # + underflow (index 0) and over
 
 _THROTTLES = (RESERVED_LIMIT, ACCOUNT_LIMIT, SCALING_LIMIT)
 _CODE_OF = {thr: 2 + i for i, thr in enumerate(_THROTTLES)}  # 0 warm, 1 cold, 2.. throttled
+_WARM_PC = 2 + len(_THROTTLES)  # warm on a provisioned environment (billed at its own price)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,8 @@ class Summary:
     throttle_reasons: dict = field(default_factory=dict)
     duration: float = 0.0
     wall_seconds: float = 0.0  # the event loop alone
+    provisioned_requests: int = 0  # served warm by provisioned environments (in requests, not cold_starts)
+    provisioned_billed_ms_total: int = 0  # their part of billed_ms_total (priced at the provisioned rate)
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict (JSON-ready)."""
@@ -182,14 +185,15 @@ class _SimPlatform(Platform):
 # The hot loop.
 
 
-def _run_chunk(times, warm, cold, codes, out, heap, acquire, release, pool, prov, code_of):
+def _run_chunk(times, warm, cold, codes, out, heap, acquire, release, pool, prov, code_of, pk=None):
     """Decide the fate of each arrival in *times*; departures wait in *heap*.
 
-    ``codes[i]``: 0 warm, 1 cold, >= 2 throttled (see ``_CODE_OF``). With *out* (a list) the
-    environment or Throttle of each request is appended, for records.
+    ``codes[i]``: 0 warm, 1 cold, 2..4 throttled (see ``_CODE_OF``), ``_WARM_PC`` warm on a
+    provisioned environment (only when *pk*, the provisioned kind, is given). With *out* (a list)
+    the environment or Throttle of each request is appended, for records.
     """
     if out is not None:
-        return _run_chunk_keep(times, warm, cold, codes, out, heap, acquire, release, pool, prov, code_of)
+        return _run_chunk_keep(times, warm, cold, codes, out, heap, acquire, release, pool, prov, code_of, pk)
     heappush = heapq.heappush
     heappop = heapq.heappop
     thr = Throttle
@@ -206,12 +210,14 @@ def _run_chunk(times, warm, cold, codes, out, heap, acquire, release, pool, prov
             codes[i] = 1
             heappush(heap, (t + cold[i], r.seq, r))
         else:
+            if r.kind is pk:
+                codes[i] = _WARM_PC
             heappush(heap, (t + warm[i], r.seq, r))
         i += 1
     return None
 
 
-def _run_chunk_keep(times, warm, cold, codes, out, heap, acquire, release, pool, prov, code_of):
+def _run_chunk_keep(times, warm, cold, codes, out, heap, acquire, release, pool, prov, code_of, pk=None):
     """``_run_chunk`` that also keeps what each request got (for records); same decisions."""
     heappush = heapq.heappush
     heappop = heapq.heappop
@@ -230,6 +236,8 @@ def _run_chunk_keep(times, warm, cold, codes, out, heap, acquire, release, pool,
             codes[i] = 1
             heappush(heap, (t + cold[i], r.seq, r))
         else:
+            if r.kind is pk:
+                codes[i] = _WARM_PC
             heappush(heap, (t + warm[i], r.seq, r))
         i += 1
 
@@ -459,7 +467,8 @@ def simulate(*, arrivals: ArrivalProcess | float | None = None, warm: Distributi
         thr_count = np.zeros(nb + 1, dtype=np.int64)
 
     lat_hist = np.zeros(_LAT_BINS, dtype=np.int64)
-    code_hist = np.zeros(2 + len(_THROTTLES), dtype=np.int64)
+    code_hist = np.zeros(3 + len(_THROTTLES), dtype=np.int64)
+    provisioned_billed = 0
     busy_time = 0.0
     lat_sum = 0.0
     billed_total = 0
@@ -497,12 +506,12 @@ def simulate(*, arrivals: ArrivalProcess | float | None = None, warm: Distributi
             codes = bytearray(n)
             out: list | None = [] if keep_records else None
             _run_chunk(times.tolist(), w.tolist(), c.tolist(), codes, out, heap, acquire, release, pool,
-                       prov_pool, _CODE_OF)
+                       prov_pool, _CODE_OF, PROVISIONED if prov_pool is not None else None)
 
             # Everything that does not decide the next event, a chunk at a time.
             code = np.frombuffer(codes, dtype=np.uint8)
             code_hist += np.bincount(code, minlength=code_hist.size)
-            served = code < 2
+            served = (code < 2) | (code == _WARM_PC)
             is_cold = code == 1
             d = np.where(is_cold, c, w)
             ts = times[served]
@@ -514,7 +523,10 @@ def simulate(*, arrivals: ArrivalProcess | float | None = None, warm: Distributi
                 li = np.floor((np.log10(ds) - _LAT_LO_EXP) * _LAT_PER_DECADE)
             li = np.clip(np.nan_to_num(li, neginf=-1.0), -1, _LAT_BINS - 2).astype(np.int64) + 1
             lat_hist += np.bincount(li, minlength=_LAT_BINS)
-            billed_total += int(np.ceil(np.round(ds * 1000.0, 6)).sum())
+            billed = np.ceil(np.round(ds * 1000.0, 6))
+            billed_total += int(billed.sum())
+            if prov_pool is not None:
+                provisioned_billed += int(billed[code[served] == _WARM_PC].sum())
             if init is not None:
                 init_ms_total += float((c[is_cold] - w[is_cold]).sum()) * 1000.0
             if res is not None:
@@ -553,7 +565,8 @@ def simulate(*, arrivals: ArrivalProcess | float | None = None, warm: Distributi
     n_envs = platform.n_created
     requests = int(code_hist.sum())
     colds = int(code_hist[1])
-    throttles = requests - int(code_hist[0]) - colds
+    provisioned_requests = int(code_hist[_WARM_PC])
+    throttles = requests - int(code_hist[0]) - colds - provisioned_requests
     mean_env = life_sum / horizon
     mean_busy = busy_time / horizon
     served_n = requests - throttles
@@ -585,6 +598,8 @@ def simulate(*, arrivals: ArrivalProcess | float | None = None, warm: Distributi
                           if code_hist[_CODE_OF[thr]]},
         duration=horizon,
         wall_seconds=wall,
+        provisioned_requests=provisioned_requests,
+        provisioned_billed_ms_total=provisioned_billed,
     )
 
     series = None
