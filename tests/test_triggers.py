@@ -324,3 +324,25 @@ def test_failure_destination_can_be_another_function(env):
     cloud.clock.advance(5)
     received = [json.loads(l) for l in cloud.log_lines("on-failure") if l.startswith('{"version"')]
     assert len(received) == 1 and received[0]["requestContext"]["condition"] == "RetriesExhausted"
+
+
+def test_sqs_pollers_start_with_five_concurrent_batches_and_ramp_up():
+    """AWS's SQS scaling: 5 concurrent batches at first, then up to 300 more per minute."""
+    with Cloud(clock="virtual", start=1_700_000_000.0, seed=9) as cloud:
+        lam, sqs = cloud.client("lambda"), cloud.client("sqs")
+        url = sqs.create_queue(QueueName="burst", Attributes={"VisibilityTimeout": "300"})["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        make_function(lam, "slow", RECORDER, Timeout=60)
+        cloud.declare_duration("slow", 30.0, cpu_bound=0.0)
+        lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="slow", BatchSize=1)
+        for start in range(0, 100, 10):
+            sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": str(i)} for i in range(start, start + 10)])
+        cloud.clock.advance(1)
+        first_second = [r for r in cloud.invocations if r.function_name == "slow"]
+        assert len(first_second) == 5, "the poller starts with 5 concurrent batches"
+        cloud.clock.advance(59)
+        assert len([r for r in cloud.invocations if r.function_name == "slow"]) > 50
+        cloud.clock.advance(600)
+        ran = [r for r in cloud.invocations if r.function_name == "slow" and r.outcome.value == "success"]
+        # Beyond Cloud(max_environments=64) batches are throttled and polled again, never lost.
+        assert len(ran) == 100 and len({r.request_id for r in ran}) == 100

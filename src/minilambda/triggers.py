@@ -32,6 +32,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .functions import Function
 
 RETRY_DELAYS = (60.0, 120.0)  # before the 2nd and the 3rd attempt
+# SQS pollers: 5 concurrent batches at first, up to 300 more per minute, at most 1,000 per mapping.
+# AWS: https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html
+SQS_INITIAL_BATCHES, SQS_BATCHES_PER_MINUTE, SQS_MAX_BATCHES = 5, 300, 1000
 THROTTLE_BACKOFF_MAX = 300.0
 DEFAULT_MAX_AGE = 21_600
 DESTINATION_PATTERN = (r"$|kafka://([^.]([a-zA-Z0-9\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:"
@@ -78,6 +81,7 @@ class EventSourceMapping:
     max_concurrency: int | None = None
     last_modified: float = 0.0
     in_flight: list[float] = field(default_factory=list)  # virtual end times of running batches
+    busy_since: float | None = None  # when the queue last went from empty to having messages
     timer: Any = None
     state: str = "Creating"
 
@@ -494,13 +498,18 @@ class Triggers:
             return
         now = cloud.clock.now()
         m.in_flight = [t for t in m.in_flight if t > now]
-        limit = m.max_concurrency or 1000
+        if m.busy_since is None:
+            m.busy_since = now
+        ramp = SQS_INITIAL_BATCHES + int(SQS_BATCHES_PER_MINUTE * (now - m.busy_since) / 60.0)
+        limit = min(m.max_concurrency or SQS_MAX_BATCHES, ramp, SQS_MAX_BATCHES)
         if len(m.in_flight) >= limit:
             self._schedule(m, min(m.in_flight))
             return
         sqs = cloud.service("sqs")
         batch = sqs.receive_batch(m.source_arn, m.batch_size)
         if not batch:
+            if not m.in_flight:
+                m.busy_since = None  # the queue is drained: the next burst starts the ramp again
             nxt = sqs.next_visible_at(m.source_arn)
             if nxt is not None:
                 self._schedule(m, max(nxt, now))
