@@ -346,3 +346,14 @@ def test_sqs_pollers_start_with_five_concurrent_batches_and_ramp_up():
         ran = [r for r in cloud.invocations if r.function_name == "slow" and r.outcome.value == "success"]
         # Beyond Cloud(max_environments=64) batches are throttled and polled again, never lost.
         assert len(ran) == 100 and len({r.request_id for r in ran}) == 100
+
+
+def test_async_invoke_runs_in_the_background_on_the_wall_clock(cloud):
+    """On the wall clock, Event invokes answer 202 at once and run on their own threads."""
+    import time
+    lam = cloud.client("lambda")
+    make_function(lam, "bg", FAILS)
+    assert lam.invoke(FunctionName="bg", InvocationType="Event", Payload=b"{}")["StatusCode"] == 202
+    while not steps(cloud, "success"):  # no time bound here: pytest-timeout fails a hang
+        time.sleep(0.01)
+    assert [r.trigger for r in cloud.invocations] == ["async"]
