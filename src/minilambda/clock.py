@@ -8,6 +8,7 @@ heap of ``(time, sequence, callback)`` so that ties run first-in, first-out, as 
 from __future__ import annotations
 
 import heapq
+from abc import ABC, abstractmethod
 import itertools
 import threading
 import time
@@ -33,22 +34,25 @@ class Timer:
         return f"Timer(when={self.when:.3f}, callback={name}, cancelled={self.cancelled})"
 
 
-class Clock:
+class Clock(ABC):
     """What every clock offers: ``now()``, ``call_at``, ``call_later`` and ``advance``."""
 
     virtual: bool = False
 
-    def now(self) -> float:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def now(self) -> float:
+        """The current time, in epoch seconds."""
 
-    def call_at(self, when: float, callback: Callable[..., Any], *args: Any) -> Timer:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def call_at(self, when: float, callback: Callable[..., Any], *args: Any) -> Timer:
+        """Run ``callback(*args)`` when the clock reaches *when*."""
 
     def call_later(self, delay: float, callback: Callable[..., Any], *args: Any) -> Timer:
         return self.call_at(self.now() + delay, callback, *args)
 
-    def advance(self, seconds: float) -> None:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def advance(self, seconds: float) -> None:
+        """Let *seconds* pass (a virtual clock jumps; the wall clock waits)."""
 
     def close(self) -> None:
         """Stop running timers (the wall clock's thread)."""

@@ -23,6 +23,7 @@ https://docs.aws.amazon.com/lambda/latest/dg/scaling-behavior.html):
 from __future__ import annotations
 
 import heapq
+from abc import ABC, abstractmethod
 import random as _random
 from collections import OrderedDict, deque
 from enum import Enum
@@ -107,14 +108,16 @@ class Environment:
 # Placement: which idle environment serves a warm start.
 
 
-class IdleSet:
+class IdleSet(ABC):
     """The idle environments of one pool, in the order a placement policy picks them."""
 
-    def add(self, env: Environment) -> None:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def add(self, env: Environment) -> None:
+        """Put *env* (just released) among the idle ones."""
 
-    def take(self) -> Environment | None:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def take(self) -> Environment | None:
+        """Remove and return the idle environment the policy picks, or None."""
 
     def discard(self, env: Environment) -> None:
         """Forget *env* (it was reclaimed); most sets skip stale entries lazily."""

@@ -14,6 +14,8 @@ array([0., 2., 4., 6.])
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import csv
 import math
 import os
@@ -44,15 +46,15 @@ def _number(owner: str, name: str, value: object, *, unit: str, allow_zero: bool
     return x
 
 
-class ArrivalProcess:
+class ArrivalProcess(ABC):
     """Where requests come from: a sorted stream of arrival times in seconds from 0."""
 
     #: The long-run arrival rate, requests per second.
     mean: float
 
+    @abstractmethod
     def chunks(self, rng: np.random.Generator, duration: float, size: int = CHUNK) -> Iterator[np.ndarray]:
         """Sorted arrival times in ``[0, duration)``, as arrays of about *size* times each."""
-        raise NotImplementedError  # pragma: no cover
 
     def times(self, rng: np.random.Generator, duration: float) -> np.ndarray:
         """All arrival times in ``[0, duration)`` (for plots; the simulator uses ``chunks``)."""

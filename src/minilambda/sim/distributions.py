@@ -15,6 +15,8 @@ array([0.25, 0.25, 0.25])
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import math
 from typing import Sequence
 
@@ -38,14 +40,15 @@ def _positive(owner: str, name: str, value: object, *, allow_zero: bool = False)
     return x
 
 
-class Distribution:
+class Distribution(ABC):
     """A distribution of durations in seconds (non-negative)."""
 
     #: The expected value, in seconds.
     mean: float
 
-    def sample(self, rng: np.random.Generator, size: int | None = None):  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def sample(self, rng: np.random.Generator, size: int | None = None):
+        """One draw (``size=None``) or an array of *size* draws, in seconds."""
 
     def _arr(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return np.asarray(self.sample(rng, size), dtype=float)
