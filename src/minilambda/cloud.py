@@ -139,7 +139,6 @@ class Cloud:
         self.registry = Registry(region, account_id, self.workdir, max_timeout=max_timeout, clock=self.clock)
         self.logs = LogsStore(self.clock)
         self.lambda_extensions: list[Callable[[Any], None]] = []
-        self.async_handler: Callable[..., None] | None = None
         self._services: dict[str, Any] = {}
         self._gateway: Gateway | None = None
         self._session: Any = None
@@ -149,20 +148,14 @@ class Cloud:
         _OPEN_CLOUDS.add(self)
         self.triggers: Any = None
         self._services["logs"] = self.logs
-        self._load_optional_services()
         from .lambda_api import LambdaService
+        from .triggers import install
+
+        install(self)  # SQS, S3, SNS, EventBridge, the async queue and event source mappings
 
         self._services["lambda"] = LambdaService(self)
 
     # -- services and clients ----------------------------------------------------------------
-
-    def _load_optional_services(self) -> None:
-        """Attach the event-source services (SQS, S3, SNS, EventBridge) and triggers if present."""
-        try:
-            from .triggers import install
-        except ImportError:
-            return
-        install(self)
 
     def add_service(self, name: str, service: Any) -> None:
         """Register a service implementation under its botocore name (``"sqs"``, ``"s3"``, …)."""
@@ -244,16 +237,8 @@ class Cloud:
         return fv
 
     def invoke_async(self, fn: Function, qualifier: str | None, payload: bytes, *, caller: str = "client") -> None:
-        """Accept an asynchronous invocation (``InvocationType="Event"``)."""
-        if self.async_handler is not None:
-            self.async_handler(fn, qualifier, payload, caller=caller)
-            return
-        # Without the async queue module: run it at once, on this clock, ignoring its result.
-        fv = fn.get_version(qualifier) if qualifier and qualifier != "$LATEST" else fn.latest
-        if fv is None:
-            fv = fn.latest
-        self.executor.execute(fn, self.route_alias(fn, fv, qualifier), qualifier, payload,
-                              invocation_type="Event", advance_clock=False, trigger="async")
+        """Accept an asynchronous invocation (``InvocationType="Event"``): queued, run by the clock."""
+        self.triggers.accept(fn, qualifier, payload, caller=caller)
 
     def provision(self, fn: Function, fv: FunctionVersion, qualifier: str, count: int) -> None:
         """Set the provisioned concurrency of a qualifier and initialise its environments."""

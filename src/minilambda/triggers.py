@@ -582,16 +582,18 @@ def _json_or_text(data: bytes) -> Any:
 
 
 def install(cloud: "Cloud") -> None:
-    """Attach SQS, S3, SNS and EventBridge to a Cloud, and the Lambda triggers that use them."""
-    seed = cloud.rng.randrange(2**32)
+    """Attach SQS, SNS, S3 and EventBridge to a Cloud, and the Lambda triggers that use them.
+
+    Each service gets its own generator seeded from the Cloud's, so ids are reproducible and
+    never repeat across services.
+    """
+    from .services.events import EventBridgeService
+    from .services.s3 import S3Service
+    from .services.sns import SnsService
+    from .services.sqs import SqsService
+
     triggers = Triggers(cloud)
-    cloud.triggers = triggers  # type: ignore[attr-defined]
-    try:
-        from .services.sqs import SqsService
-    except ImportError:  # pragma: no cover - only while the services package is incomplete
-        SqsService = None
-    if SqsService is not None:
-        cloud.add_service("sqs", SqsService(cloud.clock, cloud.region, cloud.account_id, rng=random.Random(seed)))
+    cloud.triggers = triggers
 
     def notify(target_arn: str, event: dict[str, Any]) -> None:
         """An AWS service invokes a function (asynchronously) or forwards to a queue."""
@@ -608,27 +610,14 @@ def install(cloud: "Cloud") -> None:
         elif service == "sqs":
             cloud.service("sqs").send(target_arn, json.dumps(event))
 
-    for module, cls, name in (("sns", "SnsService", "sns"), ("s3", "S3Service", "s3"), ("events", "EventsService", "events")):
-        try:
-            mod = __import__(f"minilambda.services.{module}", fromlist=[cls])
-            service_cls = getattr(mod, cls)
-        except (ImportError, AttributeError):
-            continue
-        cloud.add_service(name, _construct(service_cls, cloud, notify, seed))
-    cloud.async_handler = lambda fn, q, payload, caller="client": triggers.accept(fn, q, payload, caller=caller)
+    def rng() -> random.Random:
+        return random.Random(cloud.rng.randrange(2**32))
+
+    where = (cloud.clock, cloud.region, cloud.account_id)
+    sqs = SqsService(*where, rng=rng())
+    sns = SnsService(*where, rng=rng(), notify=notify, sqs=sqs)
+    s3 = S3Service(*where, rng=rng(), notify=notify, sqs=sqs, sns=sns)
+    events = EventBridgeService(*where, rng=rng(), notify=notify, sqs=sqs, sns=sns)
+    for service in (sqs, sns, s3, events):
+        cloud.add_service(service.name, service)
     cloud.lambda_extensions.append(triggers.register_routes)
-
-
-def _construct(service_cls: Any, cloud: "Cloud", notify: Any, seed: int) -> Any:
-    """Build a service whatever keyword names its constructor uses."""
-    import inspect
-
-    params = inspect.signature(service_cls).parameters
-    kwargs: dict[str, Any] = {}
-    for key, value in (("clock", cloud.clock), ("region", cloud.region), ("account_id", cloud.account_id),
-                       ("rng", random.Random(seed)), ("notify", notify), ("sqs", cloud._services.get("sqs")),
-                       ("sns", cloud._services.get("sns"))):
-        if key in params:
-            kwargs[key] = value
-    return service_cls(**kwargs)
-
