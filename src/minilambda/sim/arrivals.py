@@ -87,15 +87,20 @@ class Poisson(ArrivalProcess):
             ts = np.cumsum(rng.exponential(scale, size))
             ts += t
             t = float(ts[-1])
-            if t >= duration:
-                ts = ts[: int(np.searchsorted(ts, duration, side="left"))]
-                if ts.size:
-                    yield ts
+            if ts[-1] >= duration:
+                yield from _last_chunk(ts, duration)
                 return
             yield ts
 
     def __repr__(self) -> str:
         return f"Poisson(rate={self.mean!r})"
+
+
+def _last_chunk(ts: np.ndarray, duration: float) -> Iterator[np.ndarray]:
+    """The part of the final chunk *ts* that falls before *duration*, if any."""
+    ts = ts[: int(np.searchsorted(ts, duration, side="left"))]
+    if ts.size:
+        yield ts
 
 
 class Deterministic(ArrivalProcess):
@@ -117,9 +122,7 @@ class Deterministic(ArrivalProcess):
             ts = self.start + self.interval * np.arange(k, k + size, dtype=float)
             k += size
             if ts[-1] >= duration:
-                ts = ts[: int(np.searchsorted(ts, duration, side="left"))]
-                if ts.size:
-                    yield ts
+                yield from _last_chunk(ts, duration)
                 return
             yield ts
 
