@@ -8,8 +8,8 @@ hours of traffic take seconds. ``cloud.client("lambda")`` is a real botocore cli
 from .clock import Clock, VirtualClock, WallClock
 from .cloud import Cloud
 from .errors import AwsError, MiniLambdaError
-from .functions import zip_directory, zip_files
-from .platform import Placement, Platform
+from .lambda_.code import zip_directory, zip_files
+from .model.platform import Placement, Platform
 from .records import EnvironmentEvent, Invocation, Outcome, billed_ms
 
 __all__ = [

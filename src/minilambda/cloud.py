@@ -18,30 +18,42 @@ Example::
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import random
 import shutil
 import tempfile
 import threading
 import weakref
-from typing import Any, Callable
+from typing import Any
 
 from .clock import Clock, VirtualClock, WallClock
+from .delivery import Deliveries
 from .errors import CloudClosedError, UnknownServiceError
-from .functions import Function, FunctionVersion, Registry
-from .invocation import Executor
-from .logs import LogsStore
-from .platform import DEFAULT_KEEP_ALIVE_S, Placement, Platform
+from .lambda_.api import LambdaApi
+from .lambda_.backend import LambdaBackend
+from .lambda_.executor import Host
+from .model.limits import DEFAULT_KEEP_ALIVE_S
+from .model.platform import Placement, Platform
 from .records import Invocation, RecordLog
-from .service import Gateway, Request, Response, attach_in_process
+from .services.cloudwatch_logs import CloudWatchLogs
+from .services.cloudwatch_logs_api import CloudWatchLogsApi
+from .services.eventbridge import EventBridgeBackend
+from .services.eventbridge_api import EventBridgeApi
+from .services.s3 import S3Service
+from .services.sns import SnsService
+from .services.sqs import SqsBackend
+from .services.sqs_api import SqsApi
+from .wire import Dispatcher, LoopbackEndpoint, Request, Response, attach_in_process
 
-_OPEN_CLOUDS: "weakref.WeakSet[Cloud]" = weakref.WeakSet()
 
-
-@atexit.register
-def _close_all() -> None:  # pragma: no cover - exercised by the orphan test in a subprocess
-    for cloud in list(_OPEN_CLOUDS):
-        cloud.close()
+def _closer(ref: "weakref.ref[Cloud]") -> Any:
+    """An exit hook that closes the Cloud if it is still alive (it holds no strong reference)."""
+    def close() -> None:  # pragma: no cover - exercised by the orphan test in a subprocess
+        cloud = ref()
+        if cloud is not None:
+            cloud.close()
+    return close
 
 
 def _new_workdir() -> str:
@@ -54,39 +66,6 @@ def _new_workdir() -> str:
         if base and os.path.isdir(base) and os.access(base, os.W_OK):
             return tempfile.mkdtemp(prefix="minilambda-", dir=base)
     return tempfile.mkdtemp(prefix="minilambda-")
-
-
-class _CloudPlatform(Platform):
-    """The platform model, with its observer hooks wired to the executor."""
-
-    executor: Executor
-
-    def on_created(self, env, now):  # type: ignore[override]
-        self.executor.on_created(env, now)
-
-    def on_stopped(self, env, when):  # type: ignore[override]
-        self.executor.on_stopped(env, when)
-
-
-class DeclaredDuration:
-    """A simulator-only duration for a function: *distribution* in seconds at *reference_memory*,
-    scaled with memory by the same ``DurationModel`` the simulator uses (CPU share proportional
-    to memory, one vCPU at 1,769 MB, for the *cpu_bound* fraction of the time)."""
-
-    def __init__(self, distribution: Any, *, reference_memory: int = 1769, cpu_bound: float = 1.0,
-                 seed: int | None = None) -> None:
-        import numpy as np
-
-        from .sim.memory import DurationModel
-
-        self.distribution = distribution
-        self.model = DurationModel(reference_memory, cpu_bound)
-        self.rng = np.random.default_rng(seed)  # the simulator's distributions draw from numpy
-
-    def duration_ms(self, memory_mb: int, rng: random.Random | None = None) -> float:
-        d = self.distribution
-        seconds = float(d.sample(self.rng)) if hasattr(d, "sample") else float(d)
-        return self.model.scale(seconds, memory_mb) * 1000.0
 
 
 class Cloud:
@@ -127,57 +106,83 @@ class Cloud:
         self.rng = random.Random(seed)
         self.region = region
         self.account_id = account_id
-        self.bill_init = bill_init
         self._own_workdir = workdir is None
         self.workdir = workdir or _new_workdir()
         self.records = RecordLog()
-        self.platform = _CloudPlatform(account_concurrency=account_concurrency, keep_alive=keep_alive,
-                                       placement=placement, max_environments=max_environments,
-                                       seed=self.rng.randrange(2**32), id_prefix="env")
-        self.executor = Executor(self)
-        self.platform.executor = self.executor
-        self.registry = Registry(region, account_id, self.workdir, max_timeout=max_timeout, clock=self.clock)
-        self.logs = LogsStore(self.clock)
-        self.lambda_extensions: list[Callable[[Any], None]] = []
-        self._services: dict[str, Any] = {}
-        self._gateway: Gateway | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+        self._loopback: LoopbackEndpoint | None = None
         self._session: Any = None
         self._runtime_dir: str | None = None
-        self._closed = False
-        self._lock = threading.Lock()
-        _OPEN_CLOUDS.add(self)
-        self.triggers: Any = None
-        self._services["logs"] = self.logs
-        from .lambda_api import LambdaService
-        from .triggers import install
+        self.dispatcher = Dispatcher(self._service_model)
+        self.deliveries = Deliveries(self.clock, self.records)
+        self.logs = CloudWatchLogs(self.clock)
+        self._wire_services()
+        host = Host(self.workdir, region, account_id, lambda: self.endpoint_url, lambda: self.runtime_dir)
+        self.lambda_ = LambdaBackend(
+            host=host, clock=self.clock, rng=self.rng, records=self.records, logs=self.logs,
+            deliveries=self.deliveries, sqs=self.sqs, max_timeout=max_timeout, bill_init=bill_init,
+            platform={"account_concurrency": account_concurrency, "keep_alive": keep_alive, "placement": placement,
+                      "max_environments": max_environments, "seed": self.rng.randrange(2**32), "id_prefix": "env"})
+        self.dispatcher.register("lambda", LambdaApi(self.lambda_))
+        self._atexit = _closer(weakref.ref(self))
+        atexit.register(self._atexit)  # processes end with the interpreter, too
 
-        install(self)  # SQS, S3, SNS, EventBridge, the async queue and event source mappings
+    def _seeded(self) -> random.Random:
+        """A generator of its own for one service, seeded from the Cloud's (ids never repeat)."""
+        return random.Random(self.rng.randrange(2**32))
 
-        self._services["lambda"] = LambdaService(self)
+    def _wire_services(self) -> None:
+        """Build the services' backends and register their adapters (one line each)."""
+        where = (self.clock, self.region, self.account_id)
+        drop = self.deliveries.drop
+        notify = self._notify
+        self.sqs = SqsBackend(*where, rng=self._seeded())
+        self.sns = SnsService(*where, rng=self._seeded(), notify=notify, sqs=self.sqs, on_drop=drop)
+        self.s3 = S3Service(*where, rng=self._seeded(), notify=notify, sqs=self.sqs, sns=self.sns, on_drop=drop)
+        self.eventbridge = EventBridgeBackend(*where, rng=self._seeded(), notify=notify, sqs=self.sqs, sns=self.sns,
+                                              on_drop=drop)
+        self.deliveries.register("sqs", lambda arn, body, attrs, source: self.sqs.send(arn, body, attrs))
+        self.deliveries.register("sns", lambda arn, body, attrs, source: self.sns.publish_raw(arn, body))
+        self.deliveries.register("events", lambda arn, body, attrs, source: self.eventbridge.put_event(
+            arn, "lambda", "Lambda Function Invocation Result", body))
+        self.dispatcher.register("logs", CloudWatchLogsApi(self.logs))
+        self.dispatcher.register("sqs", SqsApi(self.sqs))
+        self.dispatcher.register("sns", self.sns)
+        self.dispatcher.register("s3", self.s3)
+        self.dispatcher.register("events", EventBridgeApi(self.eventbridge))
 
-    # -- services and clients ----------------------------------------------------------------
+    def _notify(self, target_arn: str, event: Any) -> None:
+        """A service notifies a target (S3, SNS, EventBridge → Lambda or SQS); failures are drops."""
+        source = event.get("source", "service") if isinstance(event, dict) else "service"
+        reason = self.deliveries.send(target_arn, json.dumps(event), source=source)
+        if reason is not None:
+            self.deliveries.drop("notification", target_arn, reason)
 
-    def add_service(self, name: str, service: Any) -> None:
-        """Register a service implementation under its botocore name (``"sqs"``, ``"s3"``, …)."""
-        self._services[name] = service
+    def _service_model(self, name: str) -> Any:
+        return self._boto_session()._session.get_service_model(name)
 
-    def service(self, name: str) -> Any:
-        """The in-process implementation of a service (for tests and the course)."""
-        try:
-            return self._services[name]
-        except KeyError:
-            raise UnknownServiceError(
-                f"minilambda does not offer {name!r}; available: {', '.join(sorted(self._services))}") from None
+    def _boto_session(self) -> Any:
+        import boto3
+
+        with self._lock:  # one session per Cloud: its loaded service models make new clients cheap
+            if self._session is None:
+                self._session = boto3.session.Session(aws_access_key_id="minilambda",
+                                                      aws_secret_access_key="minilambda", region_name=self.region)
+            return self._session
+
+    # -- clients and endpoints ---------------------------------------------------------------
+
+    @property
+    def platform(self) -> Platform:
+        """The platform model of this Cloud's Lambda (environments, concurrency)."""
+        return self.lambda_.platform
 
     def dispatch(self, service: str | None, request: Request) -> Response:
         """Answer one wire request for *service*."""
         if self._closed:
             raise CloudClosedError("this Cloud is closed; create a new one")
-        impl = self._services.get(service or "")
-        if impl is None:
-            return Response.json({"message": f"minilambda does not offer the {service!r} service"}, 400,
-                                 {"x-amzn-ErrorType": "UnknownServiceException"})
-        return impl.handle(request)
+        return self.dispatcher.dispatch(service, request)
 
     def client(self, service_name: str, **config: Any) -> Any:
         """A real botocore client for *service_name* whose requests this Cloud answers in-process.
@@ -185,24 +190,20 @@ class Cloud:
         Retries are off by default so that throttling (429) is visible at once; pass
         ``retries={"mode": "standard"}`` to see boto3's own retry behaviour.
         """
-        import boto3
         from botocore import UNSIGNED
         from botocore.config import Config
 
-        if service_name not in self._services:
+        if service_name not in self.dispatcher:
             raise UnknownServiceError(
-                f"minilambda does not offer {service_name!r}; available: {', '.join(sorted(self._services))}")
+                f"minilambda does not offer {service_name!r}; available: {', '.join(self.dispatcher.services)}")
         options: dict[str, Any] = {"signature_version": UNSIGNED, "retries": {"total_max_attempts": 1},
                                    "read_timeout": 1000, "connect_timeout": 5}
         if service_name == "s3":
             options["s3"] = {"addressing_style": "path"}
         options.update(config)
-        with self._lock:  # one session per Cloud: its loaded service models make new clients cheap
-            if self._session is None:
-                self._session = boto3.session.Session(aws_access_key_id="minilambda",
-                                                      aws_secret_access_key="minilambda", region_name=self.region)
-            client = self._session.client(service_name, region_name=self.region, config=Config(**options),
-                                          endpoint_url=f"https://{service_name}.{self.region}.amazonaws.com")
+        session = self._boto_session()
+        client = session.client(service_name, region_name=self.region, config=Config(**options),
+                                endpoint_url=f"https://{service_name}.{self.region}.amazonaws.com")
         attach_in_process(client, lambda req, _name=service_name: self.dispatch(_name, req))
         return client
 
@@ -210,9 +211,9 @@ class Cloud:
     def endpoint_url(self) -> str:
         """The loopback HTTP endpoint handlers reach with plain boto3 (their ``AWS_ENDPOINT_URL``)."""
         with self._lock:
-            if self._gateway is None:
-                self._gateway = Gateway(self.dispatch)
-            return self._gateway.url
+            if self._loopback is None:
+                self._loopback = LoopbackEndpoint(self.dispatch)
+            return self._loopback.url
 
     @property
     def runtime_dir(self) -> str:
@@ -224,55 +225,18 @@ class Cloud:
                 self._runtime_dir = build_runtime_dir(os.path.join(self.workdir, "runtime"))
             return self._runtime_dir
 
-    # -- what the Lambda API needs from the Cloud --------------------------------------------
-
-    def route_alias(self, fn: Function, fv: FunctionVersion, qualifier: str | None) -> FunctionVersion:
-        """Pick the version an alias with weighted routing sends this request to."""
-        if qualifier and qualifier in fn.aliases:
-            alias = fn.aliases[qualifier]
-            if alias.weights:
-                (extra, weight), = alias.weights.items()
-                if self.rng.random() < weight:
-                    return fn.versions[extra]
-        return fv
-
-    def invoke_async(self, fn: Function, qualifier: str | None, payload: bytes, *, caller: str = "client") -> None:
-        """Accept an asynchronous invocation (``InvocationType="Event"``): queued, run by the clock."""
-        self.triggers.accept(fn, qualifier, payload, caller=caller)
-
-    def provision(self, fn: Function, fv: FunctionVersion, qualifier: str, count: int) -> None:
-        """Set the provisioned concurrency of a qualifier and initialise its environments."""
-        with self.executor.lock:
-            created = self.platform.set_provisioned(fn.name, qualifier, fv.version, count, self.clock.now())
-        for env in created:
-            self.executor.start_provisioned(env, fv)
-        config = fn.provisioned.get(qualifier)
-        if config is not None:
-            config["AllocatedProvisionedConcurrentExecutions"] = count
-            config["AvailableProvisionedConcurrentExecutions"] = count
-            config["Status"] = "READY"
-
-    def on_function_deleted(self, name: str) -> None:
-        """Hook for event sources to drop their references to a deleted function."""
-
     def declare_duration(self, function_name: str, distribution: Any, *, reference_memory: int | None = None,
                          cpu_bound: float = 1.0) -> None:
         """Declare how long a function's invocations take (a simulator-only knob, not an AWS API).
 
         The real handler still runs; its *recorded* duration (and so the clock, the REPORT line
-        and the bill) comes from *distribution* (seconds, an object with ``sample(rng)``, or a
+        and the bill) comes from *distribution* (seconds, a ``minilambda.sim`` distribution, or a
         number), measured at *reference_memory* MB (default: the function's MemorySize now) and
         scaled by CPU share for the *cpu_bound* fraction when MemorySize changes. A declared
         duration longer than the function's Timeout ends as a timeout, as it would on AWS.
         """
-        fn = self.registry.functions.get(function_name)
-        if fn is None:
-            msg = f"no function named {function_name!r}; create it first"
-            raise KeyError(msg)
-        if reference_memory is None:
-            reference_memory = fn.latest.memory_size
-        fn.duration_model = DeclaredDuration(distribution, reference_memory=reference_memory, cpu_bound=cpu_bound,
-                                             seed=self.rng.randrange(2**32))
+        self.lambda_.declare_duration(function_name, distribution, reference_memory=reference_memory,
+                                      cpu_bound=cpu_bound)
 
     # -- records -----------------------------------------------------------------------------
 
@@ -292,24 +256,13 @@ class Cloud:
         if self._closed:
             return
         self._closed = True
-        for env in list(self.platform.environments()):
-            proc = env.handle
-            env.handle = None
-            if proc is not None:
-                try:
-                    proc.close()
-                except Exception:  # pragma: no cover - best effort at shutdown
-                    pass
-        for svc in self._services.values():
-            close = getattr(svc, "close", None)
-            if callable(close):
-                close()
-        if self._gateway is not None:
-            self._gateway.close()
+        atexit.unregister(self._atexit)
+        self.lambda_.close()
+        if self._loopback is not None:
+            self._loopback.close()
         self.clock.close()
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
-        _OPEN_CLOUDS.discard(self)
 
     def __enter__(self) -> "Cloud":
         return self
@@ -325,5 +278,5 @@ class Cloud:
 
     def __repr__(self) -> str:
         kind = "virtual" if self.clock.virtual else "wall"
-        return (f"Cloud(clock={kind!r}, region={self.region!r}, functions={len(self.registry.functions)}, "
+        return (f"Cloud(clock={kind!r}, region={self.region!r}, functions={len(self.lambda_.registry.functions)}, "
                 f"invocations={len(self.records.invocations)}, environments={self.platform.live})")

@@ -105,13 +105,26 @@ class EnvironmentEvent:
     reason: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class AsyncRecord:
+    """One step in the life of an asynchronous event, an event-source batch, or a delivery."""
+
+    time: float
+    request_id: str
+    function_name: str
+    step: str  # accepted | attempt | throttled | retry-scheduled | success | destination | dead-letter | dropped | delivery | batch …
+    attempt: int = 0
+    detail: str = ""
+    target: str | None = None
+
+
 @dataclass(slots=True)
 class RecordLog:
     """Everything a Cloud records, in the order it happened."""
 
     invocations: list[Invocation] = field(default_factory=list)
     environments: list[EnvironmentEvent] = field(default_factory=list)
-    events: list[Any] = field(default_factory=list)  # trigger, retry, delivery and drop records
+    events: list[AsyncRecord] = field(default_factory=list)  # trigger, retry, delivery and drop records
 
     def clear(self) -> None:
         self.invocations.clear()

@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .cloud import Cloud
-    from .service import Gateway
+    from .wire import LoopbackEndpoint
 
     if not 0 <= args.port <= 65535:
         print(f"python -m minilambda serve: error: --port must be between 0 and 65535 (got {args.port})",
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     with Cloud(seed=args.seed, region=args.region, max_environments=args.max_environments) as cloud:
         try:
-            gateway = Gateway(cloud.dispatch, host=args.host, port=args.port)
+            gateway = LoopbackEndpoint(cloud.dispatch, host=args.host, port=args.port)
         except OSError as exc:
             print(f"python -m minilambda serve: error: cannot bind {args.host}:{args.port} ({exc.strerror}); "
                   "pass --port 0 for a free port", file=sys.stderr)

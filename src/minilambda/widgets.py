@@ -573,7 +573,7 @@ EVENT_SOURCES = ("API Gateway REST (v1)", "API Gateway HTTP (v2)", "S3", "SQS", 
 
 def make_event(source: str, seed: int = 1, time: float = 1_767_225_600.0) -> dict:
     """The event AWS would hand a function for *source* (one of :data:`EVENT_SOURCES`)."""
-    from . import events as ev
+    from . import payloads as ev
 
     rng = random.Random(seed)
     if source == EVENT_SOURCES[0]:
@@ -595,7 +595,7 @@ def make_event(source: str, seed: int = 1, time: float = 1_767_225_600.0) -> dic
 
 def ensure_echo(cloud, name: str = "event-echo") -> str:
     """Create the echo function in *cloud* unless it exists; returns its name."""
-    from .functions import zip_files
+    from .lambda_.code import zip_files
 
     lam = cloud.client("lambda")
     try:

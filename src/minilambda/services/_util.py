@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import random
 import threading
-import uuid
 from typing import Any, Callable, Mapping
+
+from ..ids import new_uuid
 from xml.sax.saxutils import escape
 
 Notify = Callable[[str, dict], Any]
 """``notify(target_arn, event)``: deliver *event* to the target (the Lambda side wires it to an
 async invoke)."""
+Drop = Callable[[str, str, str], Any]
+"""``on_drop(service, target_arn, reason)``: a delivery that could not be made (recorded by the Cloud)."""
 
 
 def new_id(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    return new_uuid(rng)
 
 
 def xml_value(tag: str, value: Any) -> str:
@@ -36,21 +39,12 @@ def xml_tag(tag: str, inner: str) -> str:
     return f"<{tag}>{inner}</{tag}>"
 
 
-def text_headers(request: Any) -> Any:
-    """Decode bytes header values in place (botocore's prepared requests carry some as bytes,
-    e.g. ``X-Amz-Target``), so services can compare them with ``str``."""
-    for k, v in list(request.headers.items()):
-        if isinstance(v, (bytes, bytearray)):
-            request.headers[k] = bytes(v).decode("utf-8", "replace")
-    return request
-
-
 class AccountService:
     """What every service of one account shares: its clock, region and account, a seeded
     generator for ids, a lock, and how it reaches Lambda (*notify*) and the other services."""
 
     def _wire(self, clock: Any, region: str, account_id: str, rng: random.Random | None, *,
-              notify: Notify | None = None, sqs: Any = None, sns: Any = None) -> None:
+              notify: Notify | None = None, sqs: Any = None, sns: Any = None, on_drop: Drop | None = None) -> None:
         self.clock = clock
         self.region = region
         self.account_id = account_id
@@ -59,3 +53,35 @@ class AccountService:
         self.sqs = sqs
         self.sns = sns
         self._lock = threading.RLock()
+        self.drops: list[tuple[float, str, str]] = []  # (time, target ARN, reason): nothing vanishes
+        self.on_drop = on_drop
+
+    def _drop(self, target: str, reason: str) -> None:
+        """Record a delivery that could not be made, as AWS's metrics would count it."""
+        self.drops.append((self.clock.now(), target, reason))
+        if self.on_drop is not None:
+            self.on_drop(type(self).__name__, target, reason)
+
+    def _to_queue(self, arn: str, body: str, attributes: dict[str, Any] | None = None) -> None:
+        if self.sqs is None:
+            self._drop(arn, "no SQS in this account")
+            return
+        try:
+            self.sqs.send(arn, body, attributes)
+        except Exception as exc:  # noqa: BLE001 - any refusal is a drop with its reason
+            self._drop(arn, f"SQS refused the message: {exc}")
+
+    def _to_topic(self, arn: str, body: str, subject: str | None = None) -> None:
+        if self.sns is None:
+            self._drop(arn, "no SNS in this account")
+            return
+        try:
+            self.sns.publish_raw(arn, body, subject=subject)
+        except Exception as exc:  # noqa: BLE001
+            self._drop(arn, f"SNS refused the message: {exc}")
+
+    def _to_notify(self, arn: str, event: dict[str, Any]) -> None:
+        if self.notify is None:
+            self._drop(arn, "no Lambda in this account")
+            return
+        self.notify(arn, event)

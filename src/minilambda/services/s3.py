@@ -30,9 +30,10 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from ..errors import AwsError
-from ..events import s3_record
-from ..service import Headers, Request, Response, Service
-from ._util import AccountService, Notify, text_headers, xml_value
+from ..isotime import iso_millis
+from ..payloads import s3_record
+from ..wire import Adapter, Headers, Request, Response
+from ._util import AccountService, Notify, xml_value
 
 NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 _XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -77,11 +78,6 @@ class Bucket:
     notifications: list[dict[str, Any]] = field(default_factory=list)  # parsed configurations
 
 
-def _iso(t: float) -> str:
-    dt = datetime.fromtimestamp(t, timezone.utc)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
-
-
 def _strip_ns(elem: ET.Element) -> ET.Element:
     for e in elem.iter():
         if "}" in e.tag:
@@ -104,69 +100,60 @@ def _decode_aws_chunked(body: bytes) -> bytes:
     return bytes(out)
 
 
-class S3Service(AccountService, Service):
+class S3Service(AccountService, Adapter):
     """S3 for one account, path-style (``https://s3.<region>.amazonaws.com/<bucket>/<key>``)."""
 
-    name = "s3"
+    service_name = "s3"
     protocol = "rest-xml"
 
     def __init__(self, clock: Any, region: str = "us-east-1", account_id: str = "123456789012",
                  rng: random.Random | None = None, *, notify: Notify | None = None,
-                 sqs: Any = None, sns: Any = None) -> None:
-        super().__init__()
-        self._wire(clock, region, account_id, rng, notify=notify, sqs=sqs, sns=sns)
+                 sqs: Any = None, sns: Any = None, on_drop: Any = None) -> None:
+        self._wire(clock, region, account_id, rng, notify=notify, sqs=sqs, sns=sns, on_drop=on_drop)
+        self.operations = self._operations()
         self._buckets: dict[str, Bucket] = {}
         self._sequencer = 0
 
     # ------------------------------------------------------------------ dispatch
 
-    def handle(self, request: Request) -> Response:
-        text_headers(request)
-        raw = request.raw_path or request.path
-        parts = raw.lstrip("/").split("/", 1)
-        bucket = unquote(parts[0]) if parts[0] else ""
-        key = unquote(parts[1]) if len(parts) > 1 and parts[1] != "" else None
-        m, q = request.method, request.query
-        try:
-            if not bucket:
-                if m == "GET":
-                    return self.list_buckets(request)
-            elif key is None:
-                if "notification" in q:
-                    if m == "PUT":
-                        return self.put_notification(request, bucket)
-                    if m == "GET":
-                        return self.get_notification(request, bucket)
-                elif "location" in q and m == "GET":
-                    return self.get_location(bucket)
-                elif "delete" in q and m == "POST":
-                    return self.delete_objects(request, bucket)
-                elif m == "PUT":
-                    return self.create_bucket(request, bucket)
-                elif m == "DELETE":
-                    return self.delete_bucket(bucket)
-                elif m == "HEAD":
-                    return self.head_bucket(bucket)
-                elif m == "GET":
-                    return self.list_objects(request, bucket)
-            else:
-                if m == "PUT" and "x-amz-copy-source" in request.headers:
-                    return self.copy_object(request, bucket, key)
-                if m == "PUT":
-                    return self.put_object(request, bucket, key)
-                if m in ("GET", "HEAD"):
-                    return self.get_object(request, bucket, key, head=(m == "HEAD"))
-                if m == "DELETE":
-                    return self.delete_object(bucket, key)
-            raise S3Error("NotImplemented", "A header or query you provided implies functionality "
-                          "that is not implemented.", 501)
-        except AwsError as err:
-            return self.error_response(err, head=(m == "HEAD"))
+    def _operations(self) -> dict[str, Any]:
+        """botocore operation name → handler; URI labels come from ``request.labels``."""
+        b = self._with_bucket
+        k = self._with_key
+        return {
+            "ListBuckets": self.list_buckets,
+            "PutBucketNotificationConfiguration": b(self.put_notification),
+            "GetBucketNotificationConfiguration": b(self.get_notification),
+            "GetBucketLocation": b(lambda request, name: self.get_location(name)),
+            "DeleteObjects": b(self.delete_objects),
+            "CreateBucket": b(self.create_bucket),
+            "DeleteBucket": b(lambda request, name: self.delete_bucket(name)),
+            "HeadBucket": b(lambda request, name: self.head_bucket(name)),
+            "ListObjects": b(self.list_objects),
+            "ListObjectsV2": b(self.list_objects),
+            "CopyObject": k(self.copy_object),
+            "PutObject": k(self.put_object),
+            "GetObject": k(self.get_object),
+            "HeadObject": k(lambda request, bucket, key: self.get_object(request, bucket, key, head=True)),
+            "DeleteObject": k(lambda request, bucket, key: self.delete_object(bucket, key)),
+        }
 
-    def error_response(self, err: AwsError, head: bool = False) -> Response:  # type: ignore[override]
+    @staticmethod
+    def _with_bucket(handler: Any) -> Any:
+        return lambda request: handler(request, request.labels["Bucket"])
+
+    @staticmethod
+    def _with_key(handler: Any) -> Any:
+        return lambda request: handler(request, request.labels["Bucket"], request.labels["Key"])
+
+    def unknown_operation(self, request: Request) -> AwsError:
+        return S3Error("NotImplemented", "A header or query you provided implies functionality "
+                       "that is not implemented.", 501)
+
+    def error_response(self, err: AwsError, request: Request | None = None) -> Response:
         rid = f"{self.rng.getrandbits(64):016X}"
         headers = {"Content-Type": "application/xml", "x-amz-request-id": rid}
-        if head:  # HEAD answers carry no body: botocore then reports the status ("404")
+        if request is not None and request.method == "HEAD":  # HEAD answers carry no body: botocore then reports the status ("404")
             return Response(err.status, headers, b"")
         extra = "".join(xml_value(k, v) for k, v in err.extra.items())
         body = (f"{_XML_DECL}<Error>{xml_value('Code', err.code)}{xml_value('Message', err.message)}"
@@ -198,7 +185,7 @@ class S3Service(AccountService, Service):
 
     def list_buckets(self, request: Request) -> Response:
         with self._lock:
-            items = "".join(f"<Bucket>{xml_value('Name', b.name)}<CreationDate>{_iso(b.created)}</CreationDate>"
+            items = "".join(f"<Bucket>{xml_value('Name', b.name)}<CreationDate>{iso_millis(b.created)}</CreationDate>"
                             f"{xml_value('BucketRegion', b.region)}</Bucket>"
                             for b in sorted(self._buckets.values(), key=lambda b: b.name))
         return self._xml("ListAllMyBucketsResult",
@@ -313,7 +300,7 @@ class S3Service(AccountService, Service):
         if truncated and not v2 and delimiter:
             parts.append(xml_value("NextMarker", enc(last)))
         for o in contents:
-            parts.append(f"<Contents>{xml_value('Key', enc(o.key))}<LastModified>{_iso(o.last_modified)}"
+            parts.append(f"<Contents>{xml_value('Key', enc(o.key))}<LastModified>{iso_millis(o.last_modified)}"
                          f"</LastModified>{xml_value('ETag', o.etag)}<Size>{len(o.body)}</Size>"
                          f"<StorageClass>STANDARD</StorageClass></Contents>")
         for cp in prefixes:
@@ -360,7 +347,7 @@ class S3Service(AccountService, Service):
             obj = self._store(b, key, so.body, ctype, meta)
             deliveries = self._deliveries(b, key, "ObjectCreated:Copy", len(obj.body), obj.etag)
         self._deliver(deliveries)
-        return self._xml("CopyObjectResult", f"<LastModified>{_iso(obj.last_modified)}</LastModified>"
+        return self._xml("CopyObjectResult", f"<LastModified>{iso_millis(obj.last_modified)}</LastModified>"
                          f"{xml_value('ETag', obj.etag)}")
 
     def get_object(self, request: Request, bucket: str, key: str, head: bool = False) -> Response:
@@ -514,12 +501,12 @@ class S3Service(AccountService, Service):
 
     def _deliver(self, deliveries: list[tuple[str, str, dict[str, Any]]]) -> None:
         for kind, arn, event in deliveries:
-            if kind == "queue" and self.sqs is not None:
-                self.sqs.send(arn, json.dumps(event))
-            elif kind == "topic" and self.sns is not None:
-                self.sns.publish_raw(arn, json.dumps(event), subject="Amazon S3 Notification")
-            elif self.notify is not None:
-                self.notify(arn, event)
+            if kind == "queue":
+                self._to_queue(arn, json.dumps(event))
+            elif kind == "topic":
+                self._to_topic(arn, json.dumps(event), subject="Amazon S3 Notification")
+            else:
+                self._to_notify(arn, event)
 
     # ------------------------------------------------------------------ Python API
 

@@ -21,13 +21,12 @@ import json
 import random
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
 
 from ..errors import AwsError
-from ..events import sns_envelope, sns_record
-from ..service import Request, Response, Service
+from ..payloads import sns_envelope, sns_record
+from ..wire import Adapter, Request, Response
 from . import _pattern
-from ._util import AccountService, Notify, text_headers, new_id, xml_value
+from ._util import AccountService, Notify, new_id, xml_value
 
 NS = "http://sns.amazonaws.com/doc/2010-03-31/"
 MAX_MESSAGE_BYTES = 262_144
@@ -94,35 +93,28 @@ def _message_attributes(params: dict[str, str]) -> dict[str, dict[str, Any]]:
     return out
 
 
-class SnsService(AccountService, Service):
+class SnsService(AccountService, Adapter):
     """SNS standard topics for one account and region."""
 
-    name = "sns"
-    protocol = "query"
+    service_name = "sns"
 
     def __init__(self, clock: Any, region: str = "us-east-1", account_id: str = "123456789012",
-                 rng: random.Random | None = None, *, notify: Notify | None = None, sqs: Any = None) -> None:
-        super().__init__()
-        self._wire(clock, region, account_id, rng, notify=notify, sqs=sqs)
+                 rng: random.Random | None = None, *, notify: Notify | None = None, sqs: Any = None, on_drop: Any = None) -> None:
+        self._wire(clock, region, account_id, rng, notify=notify, sqs=sqs, on_drop=on_drop)
         self._topics: dict[str, Topic] = {}  # arn -> topic
+        self.operations = {name[3:]: self._query_handler(name[3:], getattr(self, name))
+                           for name in dir(self) if name.startswith("op_")}
 
     # ------------------------------------------------------------------ wire
 
-    def handle(self, request: Request) -> Response:
-        text_headers(request)
-        params = {k: v[0] for k, v in parse_qs(request.body.decode(), keep_blank_values=True).items()}
-        if not params:
-            params = {k: v[0] for k, v in request.query.items()}
-        action = params.get("Action", "")
-        try:
-            method = getattr(self, f"op_{action}", None)
-            if method is None:
-                raise _error("InvalidAction", "The action or operation requested is invalid. "
-                             "Verify that the action is typed correctly.")
-            result = method(params)
-            return self._ok(action, result)
-        except AwsError as err:
-            return self.error_response(err)
+    def _query_handler(self, action: str, method: Any) -> Any:
+        def handler(request: Request) -> Response:
+            return self._ok(action, method(request.form()))
+        return handler
+
+    def unknown_operation(self, request: Request) -> AwsError:
+        return _error("InvalidAction", "The action or operation requested is invalid. "
+                      "Verify that the action is typed correctly.")
 
     def _rid(self) -> str:
         return new_id(self.rng)
@@ -133,7 +125,7 @@ class SnsService(AccountService, Service):
                 f"</RequestId></ResponseMetadata></{action}Response>")
         return Response(200, {"Content-Type": "text/xml"}, body.encode())
 
-    def error_response(self, err: AwsError) -> Response:
+    def error_response(self, err: AwsError, request: Request | None = None) -> Response:
         kind = "Receiver" if err.status >= 500 else "Sender"
         body = (f'<ErrorResponse xmlns="{NS}"><Error><Type>{kind}</Type>{xml_value("Code", err.code)}'
                 f'{xml_value("Message", err.message)}</Error><RequestId>{self._rid()}</RequestId>'
@@ -350,20 +342,17 @@ class SnsService(AccountService, Service):
             if per_protocol is not None:
                 text = per_protocol.get(s.protocol, per_protocol["default"])
             if s.protocol == "sqs":
-                if self.sqs is None:
-                    continue
                 if s.raw:
                     body, sqs_attrs = text, attrs or None
                 else:
                     body = sns_envelope(text, topic_arn=t.arn, subject=subject, attributes=attrs,
                                         message_id=mid, subscription_arn=s.arn, time=now, rng=self.rng)
                     sqs_attrs = None
-                try:
-                    self.sqs.send(s.endpoint, body, sqs_attrs)
-                except AwsError:
-                    pass  # the queue is gone: SNS drops the delivery (no DLQ modelled)
-            elif s.protocol == "lambda" and self.notify is not None:
+                self._to_queue(s.endpoint, body, sqs_attrs)
+            elif s.protocol == "lambda":
                 record = sns_record(text, topic_arn=t.arn, subject=subject, attributes=attrs,
                                     message_id=mid, subscription_arn=s.arn, time=now, rng=self.rng)
-                self.notify(s.endpoint, {"Records": [record]})
+                self._to_notify(s.endpoint, {"Records": [record]})
+            else:
+                self._drop(s.endpoint, f"protocol {s.protocol!r} is not delivered by minilambda")
         return mid

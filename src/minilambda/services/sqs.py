@@ -34,9 +34,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..errors import AwsError
-from ..events import md5_of_message_attributes, sqs_record
-from ..service import JsonTargetService, Request, Response
-from ._util import AccountService, text_headers
+from ..ids import new_uuid
+from ..payloads import md5_of_message_attributes, sqs_record
+from ._util import AccountService
 
 # The maximum message size. AWS's limit was 256 KiB (262,144 bytes) until 2025; AWS raised it to
 # 1 MiB (1,048,576 bytes) for SQS in 2025/26 (aws-facts §0). Pass max_message_bytes= to choose.
@@ -141,30 +141,21 @@ class Queue:
         return json.loads(raw) if raw else None
 
 
-class SqsService(AccountService, JsonTargetService):
-    """SQS standard queues for one account and region."""
-
-    name = "sqs"
-    content_type = "application/x-amz-json-1.0"
+class SqsBackend(AccountService):
+    """SQS standard queues for one account and region: state and operations, no HTTP."""
 
     def __init__(self, clock: Any, region: str = "us-east-1", account_id: str = "123456789012",
                  rng: random.Random | None = None, *, max_message_bytes: int = MAX_MESSAGE_BYTES) -> None:
-        super().__init__()
         self._wire(clock, region, account_id, rng)
         self.max_message_bytes = max_message_bytes
         self._queues: dict[str, Queue] = {}  # name -> queue
         self._arrived = threading.Condition(self._lock)
         self._listeners: list[Callable[[str], Any]] = []
 
-    def handle(self, request: Request) -> Response:
-        return super().handle(text_headers(request))
-
     # ------------------------------------------------------------------ helpers
 
     def _uuid(self) -> str:
-        import uuid
-
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        return new_uuid(self.rng)
 
     def queue_url(self, name: str) -> str:
         return f"https://sqs.{self.region}.amazonaws.com/{self.account_id}/{name}"

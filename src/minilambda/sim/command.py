@@ -17,7 +17,7 @@ import math
 import sys
 from typing import Any
 
-from ..platform import Placement
+from ..model.platform import Placement
 
 EXIT_USAGE = 2
 

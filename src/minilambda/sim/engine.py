@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..platform import (ACCOUNT_LIMIT, PROVISIONED, RESERVED_LIMIT, SCALING_LIMIT, Placement, Platform,
+from ..model.platform import (ACCOUNT_LIMIT, PROVISIONED, RESERVED_LIMIT, SCALING_LIMIT, Placement, Platform,
                         Throttle)
 from ..records import EnvironmentEvent, Invocation, Outcome, billed_ms
 from .arrivals import CHUNK, ArrivalProcess, Poisson

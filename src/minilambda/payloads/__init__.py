@@ -27,6 +27,9 @@ from decimal import Decimal
 from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import parse_qsl, quote_plus
 
+from ..ids import new_uuid
+from ..isotime import _epoch, iso_millis, iso_seconds
+
 __all__ = [
     "api_gateway_rest_event", "api_gateway_http_event", "s3_event", "s3_record", "s3_key_for_event",
     "sqs_event", "sqs_record", "sns_event", "sns_record", "sns_envelope", "scheduled_event",
@@ -46,35 +49,9 @@ def _rng(rng: random.Random | None) -> random.Random:
     return rng if rng is not None else random.Random()
 
 
-def new_uuid(rng: random.Random | None = None) -> str:
-    """A UUID v4 string; deterministic when *rng* is seeded."""
-    if rng is None:
-        return str(uuid.uuid4())
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-
-
 def _hex(rng: random.Random | None, n: int, upper: bool = True) -> str:
     s = "".join(_rng(rng).choice("0123456789abcdef") for _ in range(n))
     return s.upper() if upper else s
-
-
-def _epoch(t: float | datetime | None) -> float:
-    if t is None:
-        return datetime.now(timezone.utc).timestamp()
-    if isinstance(t, datetime):
-        return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).timestamp()
-    return float(t)
-
-
-def iso_millis(t: float | datetime | None) -> str:
-    """``2019-09-03T19:37:27.192Z`` (S3, SNS timestamps)."""
-    dt = datetime.fromtimestamp(_epoch(t), timezone.utc)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
-
-
-def iso_seconds(t: float | datetime | None) -> str:
-    """``2019-03-01T01:23:45Z`` (EventBridge)."""
-    return datetime.fromtimestamp(_epoch(t), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _arn_parts(arn: str) -> tuple[str, str]:

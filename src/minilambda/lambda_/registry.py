@@ -23,16 +23,11 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import AwsError, conflict, invalid_parameter, not_found, too_large, validation_error
+from ..errors import AwsError, conflict, invalid_parameter, not_found, too_large, validation_error
 
-# Limits (AWS: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)
-ZIPPED_LIMIT = 52_428_800
-UNZIPPED_LIMIT = 262_144_000
-CREATE_REQUEST_LIMIT = 70_167_211
-ENV_VARS_LIMIT = 4096
-MAX_LAYERS = 5
-MEMORY_MIN, MEMORY_MAX = 128, 10_240
-EPHEMERAL_MIN, EPHEMERAL_MAX = 512, 10_240
+from ..model.limits import EPHEMERAL_MAX, EPHEMERAL_MIN, ENV_VARS_LIMIT, MAX_LAYERS, MEMORY_MAX, MEMORY_MIN
+from ..isotime import lambda_timestamp
+from .code import CodePackage
 
 # Runtimes accepted on create/update, in the order AWS lists them in its error message.
 RUNTIMES = [
@@ -63,106 +58,6 @@ RESERVED_ENV_KEYS = {
     "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
     "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
 }
-
-
-def timestamp(t: float) -> str:
-    """AWS's LastModified format: ``2020-04-10T19:06:32.563+0000``."""
-    d = _dt.datetime.fromtimestamp(t, tz=_dt.timezone.utc)
-    return d.strftime("%Y-%m-%dT%H:%M:%S.") + f"{d.microsecond // 1000:03d}+0000"
-
-
-def zip_directory(path: str | os.PathLike[str]) -> bytes:
-    """Zip a folder into a deployment package (bytes for ``Code={"ZipFile": ...}``).
-
-    Files keep their permission bits (so a custom runtime's ``bootstrap`` stays executable);
-    entries are sorted and time-stamped identically, so the same folder gives the same
-    ``CodeSha256`` every time.
-    """
-    root = os.fspath(path)
-    if not os.path.isdir(root):
-        msg = f"zip_directory: {root!r} is not a folder; pass the folder holding your handler file"
-        raise FileNotFoundError(msg)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-            for name in sorted(filenames):
-                if name.endswith(".pyc"):
-                    continue
-                full = os.path.join(dirpath, name)
-                arc = os.path.relpath(full, root).replace(os.sep, "/")
-                info = zipfile.ZipInfo(arc, date_time=(1980, 1, 1, 0, 0, 0))
-                info.external_attr = (os.stat(full).st_mode & 0o777 | stat.S_IFREG) << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
-                with open(full, "rb") as fh:
-                    zf.writestr(info, fh.read())
-    return buf.getvalue()
-
-
-def zip_files(files: dict[str, str | bytes]) -> bytes:
-    """Zip a mapping of ``{"app.py": "source"}`` into a deployment package."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name in sorted(files):
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            mode = 0o755 if name.split("/")[-1] == "bootstrap" else 0o644
-            info.external_attr = (mode | stat.S_IFREG) << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            data = files[name]
-            zf.writestr(info, data.encode() if isinstance(data, str) else data)
-    return buf.getvalue()
-
-
-@dataclass
-class CodePackage:
-    """A deployment package: the zip, its hash, and where it is extracted."""
-
-    zip_bytes: bytes
-    sha256: str  # base64, as CodeSha256
-    size: int
-    root: str  # the extracted folder (LAMBDA_TASK_ROOT)
-
-    @classmethod
-    def from_zip(cls, data: bytes, store: str) -> "CodePackage":
-        """Check and extract a zip into *store* (one folder per content hash)."""
-        if len(data) >= ZIPPED_LIMIT:
-            raise too_large(f"Zipped size must be smaller than {ZIPPED_LIMIT} bytes")
-        try:
-            zf = zipfile.ZipFile(io.BytesIO(data))
-            infos = zf.infolist()
-        except (zipfile.BadZipFile, ValueError, EOFError):
-            raise invalid_parameter("Could not unzip uploaded file. Please check your file, then try to upload again.")
-        if sum(i.file_size for i in infos) >= UNZIPPED_LIMIT:
-            raise invalid_parameter(f"Unzipped size must be smaller than {UNZIPPED_LIMIT} bytes")
-        for info in infos:
-            name = info.filename
-            parts = name.replace("\\", "/").split("/")
-            if name.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", name):
-                # Simplification: AWS's exact wording for this case is not recorded; this is its
-                # message for unusable archives, plus the entry that made it unusable.
-                raise invalid_parameter(
-                    "Could not unzip uploaded file. Please check your file, then try to upload again. "
-                    f"(Entry {name!r} would be extracted outside the function's folder.)")
-        digest = hashlib.sha256(data).digest()
-        root = os.path.join(store, digest.hex()[:32])
-        if not os.path.isdir(root):
-            tmp = root + f".tmp-{uuid.uuid4().hex[:8]}"
-            os.makedirs(tmp)
-            for info in infos:
-                target = os.path.join(tmp, info.filename)
-                if info.is_dir():
-                    os.makedirs(target, exist_ok=True)
-                    continue
-                os.makedirs(os.path.dirname(target), exist_ok=True)
-                with zf.open(info) as src, open(target, "wb") as dst:
-                    shutil.copyfileobj(src, dst)
-                mode = (info.external_attr >> 16) & 0o777
-                os.chmod(target, mode if mode else 0o644)
-            try:
-                os.rename(tmp, root)
-            except OSError:  # another thread extracted the same package first
-                shutil.rmtree(tmp, ignore_errors=True)
-        return cls(data, base64.b64encode(digest).decode(), len(data), root)
 
 
 @dataclass
@@ -233,8 +128,6 @@ class Function:
     next_version: int = 1
     tags: dict[str, str] = field(default_factory=dict)
     event_invoke_configs: dict[str, dict[str, Any]] = field(default_factory=dict)
-    policy: list[dict[str, Any]] = field(default_factory=list)
-    reserved: int | None = None
     provisioned: dict[str, dict[str, Any]] = field(default_factory=dict)  # qualifier -> config
     duration_model: Any = None  # a simulator-only declared duration (see Cloud.declare_duration)
 
@@ -691,7 +584,7 @@ class Registry:
         out["FunctionArn"] = self.function_arn(v.name, qualifier)
         out["FunctionName"] = v.name
         out["Handler"] = cfg.get("Handler")
-        out["LastModified"] = timestamp(v.last_modified)
+        out["LastModified"] = lambda_timestamp(v.last_modified)
         if not listing and not creating:
             out["LastUpdateStatus"] = "InProgress" if updating else "Successful"
             if updating:
@@ -739,7 +632,7 @@ class Registry:
             "LayerArn": lv.layer_arn,
             "LayerVersionArn": lv.arn,
             "Description": lv.description,
-            "CreatedDate": timestamp(lv.created),
+            "CreatedDate": lambda_timestamp(lv.created),
             "Version": lv.version,
         }
         if lv.compatible_runtimes:

@@ -25,10 +25,9 @@ from typing import Any
 
 from .. import schedule as sched
 from ..errors import AwsError
-from ..events import eventbridge_event, scheduled_event
-from ..service import JsonTargetService, Request, Response
+from ..payloads import eventbridge_event, scheduled_event
 from . import _pattern
-from ._util import AccountService, Notify, text_headers
+from ._util import AccountService, Notify
 
 MAX_TARGETS = 5
 
@@ -59,21 +58,14 @@ class Rule:
     fired: int = 0
 
 
-class EventBridgeService(AccountService, JsonTargetService):
-    """EventBridge rules and targets on the default bus."""
-
-    name = "events"
-    content_type = "application/x-amz-json-1.1"
+class EventBridgeBackend(AccountService):
+    """EventBridge rules and targets on the default bus: state and operations, no HTTP."""
 
     def __init__(self, clock: Any, region: str = "us-east-1", account_id: str = "123456789012",
                  rng: random.Random | None = None, *, notify: Notify | None = None,
-                 sqs: Any = None, sns: Any = None) -> None:
-        super().__init__()
-        self._wire(clock, region, account_id, rng, notify=notify, sqs=sqs, sns=sns)
+                 sqs: Any = None, sns: Any = None, on_drop: Any = None) -> None:
+        self._wire(clock, region, account_id, rng, notify=notify, sqs=sqs, sns=sns, on_drop=on_drop)
         self._rules: dict[str, Rule] = {}
-
-    def handle(self, request: Request) -> Response:
-        return super().handle(text_headers(request))
 
     # ------------------------------------------------------------------ helpers
 
@@ -124,18 +116,12 @@ class EventBridgeService(AccountService, JsonTargetService):
 
     def _deliver(self, deliveries: list[tuple[str, Any]]) -> None:
         for arn, payload in deliveries:
-            if arn.startswith("arn:aws:sqs:") and self.sqs is not None:
-                try:
-                    self.sqs.send(arn, json.dumps(payload))
-                except AwsError:
-                    pass  # the queue is gone: EventBridge drops the event (no DLQ modelled)
-            elif arn.startswith("arn:aws:sns:") and self.sns is not None:
-                try:
-                    self.sns.publish_raw(arn, json.dumps(payload))
-                except AwsError:
-                    pass
-            elif self.notify is not None:
-                self.notify(arn, payload)
+            if arn.startswith("arn:aws:sqs:"):
+                self._to_queue(arn, json.dumps(payload))
+            elif arn.startswith("arn:aws:sns:"):
+                self._to_topic(arn, json.dumps(payload))
+            else:
+                self._to_notify(arn, payload)
 
     @staticmethod
     def _describe(r: Rule) -> dict[str, Any]:
@@ -348,4 +334,3 @@ class EventBridgeService(AccountService, JsonTargetService):
         return {"FailedEntryCount": failed, "Entries": results}
 
 
-EventsService = EventBridgeService  # the name the platform's wiring looks for

@@ -29,14 +29,8 @@ from collections import OrderedDict, deque
 from enum import Enum
 from typing import Iterator
 
-ACCOUNT_CONCURRENCY = 1000
-MIN_UNRESERVED = 100
-SCALING_BURST = 1000  # environments a function may add at once
-SCALING_REFILL_PER_S = 100.0  # 1,000 every 10 s
-DEFAULT_KEEP_ALIVE_S = 600.0
-
-ON_DEMAND = "on-demand"
-PROVISIONED = "provisioned-concurrency"
+from .limits import (ACCOUNT_CONCURRENCY, DEFAULT_KEEP_ALIVE_S, MIN_UNRESERVED, ON_DEMAND, PROVISIONED,
+                     SCALING_BURST, SCALING_REFILL_PER_S)
 
 
 class EnvState(str, Enum):
@@ -363,7 +357,6 @@ class Platform:
         # Idle on-demand environments -> when their keep-alive runs out, in release order (so the
         # first entry is always the next to expire). Bounded by the number of idle environments.
         self._expiry: OrderedDict[Environment, float] = OrderedDict()
-        self.stopped: list[Environment] = []  # filled by the owner's observer if it wants them
 
     # -- set-up ------------------------------------------------------------------------------
 
@@ -450,10 +443,6 @@ class Platform:
         if count == 0 and not pool.envs:
             del self.pools[key]
         return created
-
-    def provisioned_target(self, function_name: str, qualifier: str) -> int:
-        pool = self.provisioned_pool(function_name, qualifier)
-        return len(pool.envs) if pool else 0
 
     # -- the hot path: acquire and release ---------------------------------------------------
 

@@ -8,69 +8,78 @@ core does not decide.
 from __future__ import annotations
 
 import base64
-from typing import TYPE_CHECKING, Any
+from typing import Any, Callable
 
-from .errors import AwsError, invalid_parameter, not_found, too_large
-from .functions import timestamp
-from .invocation import ASYNC_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, encode_tail, parse_payload
-from .service import Request, Response, Service
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .cloud import Cloud
-
-FN = r"(?P<name>[^/]+)"
+from ..errors import AwsError, invalid_parameter, not_found, too_large
+from ..isotime import lambda_timestamp
+from ..model.limits import (ASYNC_PAYLOAD_LIMIT, CREATE_REQUEST_LIMIT, SYNC_PAYLOAD_LIMIT,
+                            TOTAL_CODE_SIZE, UNZIPPED_LIMIT, ZIPPED_LIMIT)
+from ..wire import Adapter, Request, Response
+from .backend import LambdaBackend
+from .executor import encode_tail, parse_payload
 
 
 def _empty(status: int) -> Response:
     return Response(status, {"Content-Type": "application/json"}, b"")
 
 
-class LambdaService(Service):
-    """Answers Lambda API requests for one Cloud."""
+def _named(handler: Callable[..., Response], *labels: str) -> Callable[[Request], Response]:
+    """A handler taking the request's URI labels as positional arguments."""
+    return lambda req: handler(req, *(req.labels[label] for label in labels))
 
-    name = "lambda"
 
-    def __init__(self, cloud: "Cloud") -> None:
-        super().__init__()
-        self.cloud = cloud
-        self.registry = cloud.registry
-        r = self.route
-        r("POST", r"/2015-03-31/functions/?", self.create_function)
-        r("GET", r"/2015-03-31/functions/?", self.list_functions)
-        r("GET", rf"/2015-03-31/functions/{FN}", self.get_function)
-        r("DELETE", rf"/2015-03-31/functions/{FN}", self.delete_function)
-        r("GET", rf"/2015-03-31/functions/{FN}/configuration", self.get_function_configuration)
-        r("PUT", rf"/2015-03-31/functions/{FN}/configuration", self.update_function_configuration)
-        r("PUT", rf"/2015-03-31/functions/{FN}/code", self.update_function_code)
-        r("POST", rf"/2015-03-31/functions/{FN}/invocations", self.invoke)
-        r("POST", rf"/2015-03-31/functions/{FN}/versions", self.publish_version)
-        r("GET", rf"/2015-03-31/functions/{FN}/versions", self.list_versions)
-        r("POST", rf"/2015-03-31/functions/{FN}/aliases", self.create_alias)
-        r("GET", rf"/2015-03-31/functions/{FN}/aliases", self.list_aliases)
-        r("GET", rf"/2015-03-31/functions/{FN}/aliases/(?P<alias>[^/]+)", self.get_alias)
-        r("PUT", rf"/2015-03-31/functions/{FN}/aliases/(?P<alias>[^/]+)", self.update_alias)
-        r("DELETE", rf"/2015-03-31/functions/{FN}/aliases/(?P<alias>[^/]+)", self.delete_alias)
-        r("POST", r"/2018-10-31/layers/(?P<layer>[^/]+)/versions", self.publish_layer_version)
-        r("GET", r"/2018-10-31/layers/(?P<layer>[^/]+)/versions", self.list_layer_versions)
-        r("GET", r"/2018-10-31/layers/(?P<layer>[^/]+)/versions/(?P<number>\d+)", self.get_layer_version)
-        r("GET", r"/2016-08-19/account-settings/?", self.get_account_settings)
-        r("PUT", rf"/2017-10-31/functions/{FN}/concurrency", self.put_function_concurrency)
-        r("GET", rf"/2019-09-30/functions/{FN}/concurrency", self.get_function_concurrency)
-        r("DELETE", rf"/2017-10-31/functions/{FN}/concurrency", self.delete_function_concurrency)
-        r("PUT", rf"/2019-09-30/functions/{FN}/provisioned-concurrency", self.put_provisioned)
-        r("GET", rf"/2019-09-30/functions/{FN}/provisioned-concurrency", self.get_provisioned)
-        r("DELETE", rf"/2019-09-30/functions/{FN}/provisioned-concurrency", self.delete_provisioned)
-        for extra in cloud.lambda_extensions:
-            extra(self)
+class LambdaApi(Adapter):
+    """Answers Lambda API requests for one ``LambdaBackend``."""
+
+    service_name = "lambda"
+
+    def __init__(self, backend: LambdaBackend) -> None:
+        self.backend = backend
+        self.registry = backend.registry
+        self.operations = self._operations()
+
+    def _operations(self) -> dict[str, Callable[[Request], Response]]:
+        fn = "FunctionName"
+        cfg = self.backend.invoke_configs
+        esm = self.backend.mappings
+        return {
+            "CreateFunction": self.create_function, "ListFunctions": self.list_functions,
+            "GetFunction": _named(self.get_function, fn), "DeleteFunction": _named(self.delete_function, fn),
+            "GetFunctionConfiguration": _named(self.get_function_configuration, fn),
+            "UpdateFunctionConfiguration": _named(self.update_function_configuration, fn),
+            "UpdateFunctionCode": _named(self.update_function_code, fn), "Invoke": _named(self.invoke, fn),
+            "PublishVersion": _named(self.publish_version, fn),
+            "ListVersionsByFunction": _named(self.list_versions, fn),
+            "CreateAlias": _named(self.create_alias, fn), "ListAliases": _named(self.list_aliases, fn),
+            "GetAlias": _named(self.get_alias, fn, "Name"), "UpdateAlias": _named(self.update_alias, fn, "Name"),
+            "DeleteAlias": _named(self.delete_alias, fn, "Name"),
+            "PublishLayerVersion": _named(self.publish_layer_version, "LayerName"),
+            "ListLayerVersions": _named(self.list_layer_versions, "LayerName"),
+            "GetLayerVersion": _named(self.get_layer_version, "LayerName", "VersionNumber"),
+            "GetAccountSettings": self.get_account_settings,
+            "PutFunctionConcurrency": _named(self.put_function_concurrency, fn),
+            "GetFunctionConcurrency": _named(self.get_function_concurrency, fn),
+            "DeleteFunctionConcurrency": _named(self.delete_function_concurrency, fn),
+            "PutProvisionedConcurrencyConfig": _named(self.put_provisioned, fn),
+            "GetProvisionedConcurrencyConfig": _named(self.get_provisioned, fn),
+            "DeleteProvisionedConcurrencyConfig": _named(self.delete_provisioned, fn),
+            "PutFunctionEventInvokeConfig": _named(lambda req, name: cfg.put_config(req, name, merge=False), fn),
+            "UpdateFunctionEventInvokeConfig": _named(lambda req, name: cfg.put_config(req, name, merge=True), fn),
+            "GetFunctionEventInvokeConfig": _named(cfg.get_config, fn),
+            "DeleteFunctionEventInvokeConfig": _named(cfg.delete_config, fn),
+            "ListFunctionEventInvokeConfigs": _named(cfg.list_configs, fn),
+            "CreateEventSourceMapping": esm.create_mapping, "ListEventSourceMappings": esm.list_mappings,
+            "GetEventSourceMapping": _named(esm.get_mapping, "UUID"),
+            "UpdateEventSourceMapping": _named(esm.update_mapping, "UUID"),
+            "DeleteEventSourceMapping": _named(esm.delete_mapping, "UUID"),
+        }
 
     # -- functions ---------------------------------------------------------------------------
 
     def create_function(self, req: Request) -> Response:
-        if len(req.body) > 70_167_211:
-            raise too_large("Request must be smaller than 70167211 bytes for the CreateFunction operation")
-        params = req.json()
-        with self.cloud.executor.lock:
-            v = self.registry.create(params)
+        if len(req.body) > CREATE_REQUEST_LIMIT:
+            raise too_large(f"Request must be smaller than {CREATE_REQUEST_LIMIT} bytes for the CreateFunction operation")
+        v = self.backend.create_function(req.json())
         out = self.registry.configuration(v, creating=True)
         v.state = "Active"
         return Response.json(out, 201)
@@ -102,8 +111,9 @@ class LambdaService(Service):
         }
         if fn.tags:
             out["Tags"] = dict(fn.tags)
-        if fn.reserved is not None:
-            out["Concurrency"] = {"ReservedConcurrentExecutions": fn.reserved}
+        reserved = self.backend.reserved(fn.name)
+        if reserved is not None:
+            out["Concurrency"] = {"ReservedConcurrentExecutions": reserved}
         return Response.json(out)
 
     def get_function_configuration(self, req: Request, name: str) -> Response:
@@ -111,16 +121,12 @@ class LambdaService(Service):
         return Response.json(self.registry.configuration(v, arn_qualifier=q if q and q != "$LATEST" else None))
 
     def update_function_configuration(self, req: Request, name: str) -> Response:
-        with self.cloud.executor.lock:
-            v = self.registry.update_configuration(name, req.json())
-            self.cloud.platform.retire(v.name, "$LATEST")
+        v = self.backend.update_configuration(name, req.json())
         return Response.json(self.registry.configuration(v, updating=True))
 
     def update_function_code(self, req: Request, name: str) -> Response:
         params = req.json()
-        with self.cloud.executor.lock:
-            v = self.registry.update_code(name, params)
-            self.cloud.platform.retire(v.name, "$LATEST")
+        v = self.backend.update_code(name, params)
         out = self.registry.configuration(v, updating=True)
         if params.get("Publish"):
             snap, _ = self.registry.publish(name, {})
@@ -128,20 +134,14 @@ class LambdaService(Service):
         return Response.json(out)
 
     def delete_function(self, req: Request, name: str) -> Response:
-        with self.cloud.executor.lock:
-            fn, q = self.registry.delete(name, req.q("Qualifier"))
-            if q is None:
-                self.cloud.platform.forget(fn.name)
-                self.cloud.on_function_deleted(fn.name)
-            else:
-                self.cloud.platform.retire(fn.name, q)
+        self.backend.delete_function(name, req.q("Qualifier"))
         return _empty(204)
 
     # -- invoke ------------------------------------------------------------------------------
 
     def invoke(self, req: Request, name: str) -> Response:
         invocation_type = req.headers.get("x-amz-invocation-type") or "RequestResponse"
-        fn, fv, q = self.registry.resolve(name, req.q("Qualifier"), default_latest_message=True)
+        fn, fv, q = self.backend.resolve(name, req.q("Qualifier"), default_latest_message=True)
         if fv.state == "Pending":
             fv.state = "Active"
         if invocation_type == "DryRun":
@@ -152,14 +152,13 @@ class LambdaService(Service):
                 raise too_large(f"{len(payload)} byte payload is too large for the Event invocation type "
                                 f"(limit {ASYNC_PAYLOAD_LIMIT} bytes)")
             payload = parse_payload(payload)
-            self.cloud.invoke_async(fn, q, payload, caller=req.context.get("caller", "client"))
+            self.backend.invoke_async(fn, q, payload, caller=req.context.get("caller", "client"))
             return _empty(202)
         if invocation_type != "RequestResponse":
             raise invalid_parameter(f"Unsupported invocation type {invocation_type!r}; use RequestResponse, Event or DryRun.")
         if len(payload) > SYNC_PAYLOAD_LIMIT:
             raise too_large(f"Request must be smaller than {SYNC_PAYLOAD_LIMIT} bytes for the InvokeFunction operation")
         payload = parse_payload(payload)
-        fv = self.cloud.route_alias(fn, fv, q)
         client_context = req.headers.get("x-amz-client-context")
         if client_context:
             try:
@@ -167,8 +166,8 @@ class LambdaService(Service):
             except ValueError:
                 raise AwsError("InvalidRequestContentException", "Client context must be a valid Base64-encoded JSON object.",
                                400)
-        out = self.cloud.executor.execute(fn, fv, q, payload, client_context=client_context,
-                                          advance_clock=req.context.get("caller") != "handler")
+        out = self.backend.invoke(fn, q, payload, client_context=client_context,
+                                  advance_clock=req.context.get("caller") != "handler")
         headers = {"Content-Type": out.content_type, "X-Amz-Executed-Version": out.executed_version}
         if out.function_error:
             headers["X-Amz-Function-Error"] = out.function_error
@@ -235,12 +234,12 @@ class LambdaService(Service):
         return Response.json(self._page(items, req, "LayerVersions"))
 
     def get_account_settings(self, req: Request) -> Response:
-        platform = self.cloud.platform
+        platform = self.backend.platform
         total = sum(f.latest.code.size + sum(v.code.size for v in f.versions.values())
                     for f in self.registry.functions.values())
         return Response.json({
-            "AccountLimit": {"TotalCodeSize": 80_530_636_800, "CodeSizeUnzipped": 262_144_000,
-                             "CodeSizeZipped": 52_428_800, "ConcurrentExecutions": platform.account_concurrency,
+            "AccountLimit": {"TotalCodeSize": TOTAL_CODE_SIZE, "CodeSizeUnzipped": UNZIPPED_LIMIT,
+                             "CodeSizeZipped": ZIPPED_LIMIT, "ConcurrentExecutions": platform.account_concurrency,
                              "UnreservedConcurrentExecutions": platform.unreserved_limit},
             "AccountUsage": {"TotalCodeSize": total, "FunctionCount": len(self.registry.functions)},
         })
@@ -260,24 +259,17 @@ class LambdaService(Service):
     def put_function_concurrency(self, req: Request, name: str) -> Response:
         fname = self._unqualified(name)
         value = int(req.json()["ReservedConcurrentExecutions"])
-        with self.cloud.executor.lock:
-            problem = self.cloud.platform.check_reservation(fname, value)
-            if problem:
-                raise invalid_parameter(problem)
-            self.cloud.platform.set_reserved(fname, value, self.cloud.clock.now())
-            self.registry.functions[fname].reserved = value
+        self.backend.put_reserved(fname, value)
         return Response.json({"ReservedConcurrentExecutions": value})
 
     def get_function_concurrency(self, req: Request, name: str) -> Response:
         fname = self._unqualified(name)
-        reserved = self.registry.functions[fname].reserved
+        reserved = self.backend.reserved(fname)
         return Response.json({} if reserved is None else {"ReservedConcurrentExecutions": reserved})
 
     def delete_function_concurrency(self, req: Request, name: str) -> Response:
         fname = self._unqualified(name)
-        with self.cloud.executor.lock:
-            self.cloud.platform.set_reserved(fname, None, self.cloud.clock.now())
-            self.registry.functions[fname].reserved = None
+        self.backend.put_reserved(fname, None)
         return _empty(204)
 
     def _provisioned_target(self, req: Request, name: str):
@@ -291,16 +283,17 @@ class LambdaService(Service):
         fn, fv, q = self._provisioned_target(req, name)
         count = int(req.json()["ProvisionedConcurrentExecutions"])
         others = sum(c["RequestedProvisionedConcurrentExecutions"] for k, c in fn.provisioned.items() if k != q)
-        if fn.reserved is not None and count + others > fn.reserved:
+        reserved = self.backend.reserved(fn.name)
+        if reserved is not None and count + others > reserved:
             raise invalid_parameter("Requested Provisioned Concurrency should not be greater than the "
                                     "reservedConcurrentExecution for function")
-        now = self.cloud.clock.now()
+        now = self.backend.clock.now()
         config = {"RequestedProvisionedConcurrentExecutions": count, "AvailableProvisionedConcurrentExecutions": 0,
                   "AllocatedProvisionedConcurrentExecutions": 0, "Status": "IN_PROGRESS",
-                  "LastModified": timestamp(now)}
+                  "LastModified": lambda_timestamp(now)}
         fn.provisioned[q] = config
         answer = dict(config)
-        self.cloud.provision(fn, fv, q, count)
+        self.backend.provision(fn, fv, q, count)
         return Response.json(answer, 202)
 
     def get_provisioned(self, req: Request, name: str) -> Response:
@@ -316,6 +309,6 @@ class LambdaService(Service):
         if fn.provisioned.pop(q, None) is None:
             raise AwsError("ProvisionedConcurrencyConfigNotFoundException",
                            "No Provisioned Concurrency Config found for this function", 404)
-        self.cloud.provision(fn, fv, q, 0)
+        self.backend.provision(fn, fv, q, 0)
         return _empty(204)
 

@@ -15,8 +15,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import AwsError
-from .service import JsonTargetService
+from ..errors import AwsError
 
 
 @dataclass(slots=True)
@@ -45,13 +44,10 @@ def _not_found(what: str) -> AwsError:
     return AwsError("ResourceNotFoundException", f"The specified {what} does not exist.", 400, error_type=None)
 
 
-class LogsStore(JsonTargetService):
-    """All log groups of one Cloud, and the Logs API over them."""
-
-    name = "logs"
+class CloudWatchLogs:
+    """All log groups of one Cloud, and the Logs operations over them (no HTTP)."""
 
     def __init__(self, clock: Any) -> None:
-        super().__init__()
         self.clock = clock
         self.groups: dict[str, LogGroup] = {}
         self._lock = threading.Lock()

@@ -1,0 +1,70 @@
+"""Adapter base classes: one table from operation name to handler, and AWS's error shape per protocol.
+
+An adapter receives one ``Request`` whose ``operation`` the wire layer has named (and, for rest
+protocols, whose URI ``labels`` it has extracted) and returns one ``Response``. It decides
+nothing: it parses, calls its backend, and answers in AWS's shapes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Iterable, Mapping
+
+from ..errors import AwsError
+from .messages import Request, Response
+
+Handler = Callable[[Request], Response]
+
+
+class Adapter:
+    """Dispatch by operation name through ``self.operations``; AWS errors become wire errors."""
+
+    service_name = "service"
+    operations: Mapping[str, Handler]
+
+    def handle(self, request: Request) -> Response:
+        try:
+            handler = self.operations.get(request.operation or "")
+            if handler is None:
+                raise self.unknown_operation(request)
+            return handler(request)
+        except AwsError as err:
+            return self.error_response(err, request)
+
+    def unknown_operation(self, request: Request) -> AwsError:
+        what = request.operation or f"{request.method} {request.path}"
+        return AwsError("UnknownOperationException", f"Unknown operation {what}", 404, error_type=None)
+
+    def error_response(self, err: AwsError, request: Request) -> Response:
+        """AWS's JSON error answer (rest-json)."""
+        headers = {"x-amzn-ErrorType": err.code, "Content-Type": "application/json"}
+        headers.update(err.headers)
+        return Response(err.status, headers, json.dumps(err.body()).encode())
+
+
+class JsonAdapter(Adapter):
+    """AWS's ``json`` protocol: each operation is a backend method taking and returning a dict."""
+
+    content_type = "application/x-amz-json-1.1"
+
+    def __init__(self, backend: Any, operation_names: Iterable[str]) -> None:
+        self.backend = backend
+        self.operations = {name: self._json_handler(getattr(backend, name)) for name in operation_names}
+
+    def _json_handler(self, method: Callable[[dict[str, Any]], Any]) -> Handler:
+        def handler(request: Request) -> Response:
+            result = method(request.json() if request.body else {})
+            return Response(200, {"Content-Type": self.content_type},
+                            json.dumps(result if result is not None else {}).encode())
+        return handler
+
+    def unknown_operation(self, request: Request) -> AwsError:
+        return AwsError("UnknownOperationException", f"Unknown operation {request.operation!r}", 400,
+                        error_type=None)
+
+    def error_response(self, err: AwsError, request: Request) -> Response:
+        body = {"__type": err.code, "message": err.message}
+        body.update(err.extra)
+        headers = {"x-amzn-ErrorType": err.code, "Content-Type": self.content_type}
+        headers.update(err.headers)
+        return Response(err.status, headers, json.dumps(body).encode())

@@ -1,0 +1,88 @@
+"""Loopback HTTP transport: a threaded server on 127.0.0.1 (port 0 by default) that hands each
+request to ``dispatch(service, request)``; handlers' boto3 calls, the AWS CLI and ``serve`` use it.
+The service is read from the SigV4 credential scope (or the ``X-Amz-Target`` prefix)."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+
+from .messages import Request, Response
+
+_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+_TARGET_PREFIXES = (("Logs_", "logs"), ("AmazonSQS", "sqs"), ("AWSEvents", "events"))
+
+
+def service_of(request: Request, default: str | None = None) -> str | None:
+    """Which AWS service a request is for (SigV4 credential scope, else the target prefix)."""
+    m = _SCOPE.search(request.headers.get("authorization", ""))
+    if m:
+        return m.group(1)
+    target = request.headers.get("x-amz-target", "")
+    for prefix, service in _TARGET_PREFIXES:
+        if target.startswith(prefix):
+            return service
+    return default
+
+
+def _handler_class(dispatch: Callable[[str | None, Request], Response]) -> type[BaseHTTPRequestHandler]:
+    class _Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            req = Request.from_url(self.command, self.path, self.headers.items(), body)
+            req.context["caller"] = "handler"
+            try:
+                resp = dispatch(service_of(req), req)
+            except Exception as exc:  # pragma: no cover - a bug must not hang the handler
+                resp = Response.json({"message": f"internal error: {exc!r}"}, 500,
+                                     {"x-amzn-ErrorType": "ServiceException"})
+            self._answer(resp)
+
+        def _answer(self, resp: Response) -> None:
+            self.send_response(resp.status)
+            head_length = self.command == "HEAD" and any(k.lower() == "content-length" for k in resp.headers)
+            for k, v in resp.headers.items():
+                if k.lower() != "content-length" or head_length:
+                    self.send_header(k, str(v))
+            if not head_length:
+                self.send_header("Content-Length", str(len(resp.body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(resp.body)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    return _Handler
+
+
+class LoopbackEndpoint:
+    """A threaded HTTP server on *host*:*port* that hands each request to ``dispatch(service, req)``."""
+
+    def __init__(self, dispatch: Callable[[str | None, Request], Response], host: str = "127.0.0.1",
+                 port: int = 0) -> None:
+        self.server = ThreadingHTTPServer((host, port), _handler_class(dispatch))
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, name="minilambda-loopback", daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
