@@ -10,7 +10,7 @@ import random
 import pytest
 
 from golden import assert_matches, load_case
-from minilambda import events as ev
+from minilambda import payloads as ev
 
 # ------------------------------------------------------------------ API Gateway REST (payload 1.0)
 
@@ -139,7 +139,7 @@ def test_sqs_record_matches_aws_recording():
 
 def test_sqs_record_from_service_message_matches_recording(tmp_path):
     from minilambda.clock import VirtualClock
-    from minilambda.services.sqs import SqsService
+    from minilambda.services.sqs import SqsBackend as SqsService
 
     svc = SqsService(VirtualClock(1_700_000_000), rng=random.Random(2))
     arn = svc.create("q").arn

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from minilambda.platform import (ACCOUNT_LIMIT, RESERVED_LIMIT, SCALING_LIMIT, EnvState, Placement, Platform,
+from minilambda.model.platform import (ACCOUNT_LIMIT, RESERVED_LIMIT, SCALING_LIMIT, EnvState, Placement, Platform,
                                  Throttle)
 
 

@@ -114,7 +114,7 @@ class Cloud:
         self._loopback: LoopbackEndpoint | None = None
         self._session: Any = None
         self._runtime_dir: str | None = None
-        self.dispatcher = Dispatcher(self._service_model)
+        self.dispatcher = Dispatcher()
         self.deliveries = Deliveries(self.clock, self.records)
         self.logs = CloudWatchLogs(self.clock)
         self._wire_services()
@@ -158,9 +158,6 @@ class Cloud:
         reason = self.deliveries.send(target_arn, json.dumps(event), source=source)
         if reason is not None:
             self.deliveries.drop("notification", target_arn, reason)
-
-    def _service_model(self, name: str) -> Any:
-        return self._boto_session()._session.get_service_model(name)
 
     def _boto_session(self) -> Any:
         import boto3

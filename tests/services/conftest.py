@@ -10,7 +10,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 
 from minilambda.clock import VirtualClock
-from minilambda.service import attach_in_process
+from minilambda.wire import Dispatcher, attach_in_process
 
 START = 1_700_000_000.0  # 2023-11-14T22:13:20Z
 
@@ -23,8 +23,18 @@ def make_client(name: str, service):
         name, region_name="us-east-1", endpoint_url=f"https://{name}.us-east-1.amazonaws.com",
         config=Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1},
                       s3={"addressing_style": "path"}))
-    attach_in_process(client, service.handle)
+    dispatcher = Dispatcher()
+    dispatcher.register(name, adapter_for(name, service))
+    attach_in_process(client, lambda req: dispatcher.dispatch(name, req))
     return client
+
+
+def adapter_for(name: str, backend):
+    """The adapter that serves *backend* on the wire (S3 and SNS are their own adapters)."""
+    from minilambda.services.eventbridge_api import EventBridgeApi
+    from minilambda.services.sqs_api import SqsApi
+
+    return {"sqs": SqsApi, "events": EventBridgeApi}.get(name, lambda b: b)(backend)
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from minilambda.clock import VirtualClock
-from minilambda.services.events import EventBridgeService, EventsService
-from minilambda.services.sqs import SqsService
+from minilambda.services.eventbridge import EventBridgeBackend as EventBridgeService
+from minilambda.services.sqs import SqsBackend as SqsService
 
 from .conftest import make_client
 
@@ -29,10 +29,6 @@ def svc(clock, rng, notified):
 @pytest.fixture
 def events(svc):
     return make_client("events", svc)
-
-
-def test_alias_for_the_platform():
-    assert EventsService is EventBridgeService
 
 
 def test_rules_crud(events):

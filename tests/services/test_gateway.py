@@ -9,8 +9,13 @@ import pytest
 from botocore.config import Config
 
 from minilambda.clock import WallClock
-from minilambda.service import Gateway
-from minilambda.services import EventBridgeService, S3Service, SnsService, SqsService
+from minilambda.wire import Dispatcher, LoopbackEndpoint as Gateway
+
+from .conftest import adapter_for
+from minilambda.services.eventbridge import EventBridgeBackend as EventBridgeService
+from minilambda.services.s3 import S3Service
+from minilambda.services.sns import SnsService
+from minilambda.services.sqs import SqsBackend as SqsService
 
 
 @pytest.fixture
@@ -24,7 +29,10 @@ def stack():
         "sns": SnsService(clock, sqs=sqs, notify=lambda a, e: calls.append((a, e))),
         "events": EventBridgeService(clock, sqs=sqs, notify=lambda a, e: calls.append((a, e))),
     }
-    gw = Gateway(lambda name, req: services[name].handle(req))
+    dispatcher = Dispatcher()
+    for name, backend in services.items():
+        dispatcher.register(name, adapter_for(name, backend))
+    gw = Gateway(dispatcher.dispatch)
     session = boto3.session.Session(aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret",
                                     region_name="us-east-1")
 

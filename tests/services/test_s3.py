@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from minilambda.services.s3 import S3Service
-from minilambda.services.sqs import SqsService
+from minilambda.services.sqs import SqsBackend as SqsService
 
 from .conftest import START, make_client
 

@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from minilambda.services.sns import SnsService
-from minilambda.services.sqs import SqsService
+from minilambda.services.sqs import SqsBackend as SqsService
 
 from .conftest import make_client
 

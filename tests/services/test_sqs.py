@@ -8,7 +8,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from minilambda.services.sqs import MAX_MESSAGE_BYTES, SqsService
+from minilambda.services.sqs import MAX_MESSAGE_BYTES, SqsBackend as SqsService
 
 from .conftest import START, make_client
 

@@ -9,7 +9,7 @@ import pytest
 import minilambda.sim.arrivals
 import minilambda.sim.distributions
 import minilambda.sim.memory
-from minilambda.platform import Platform
+from minilambda.model.platform import Platform
 from minilambda.sim import Exponential, Poisson, simulate
 
 

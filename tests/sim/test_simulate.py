@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from minilambda.platform import ACCOUNT_LIMIT, RESERVED_LIMIT, SCALING_LIMIT
+from minilambda.model.platform import ACCOUNT_LIMIT, RESERVED_LIMIT, SCALING_LIMIT
 from minilambda.records import Outcome
 from minilambda.sim import (Constant, Deterministic, DurationModel, Exponential, Poisson, Replay, Summary,
                             simulate)

@@ -7,7 +7,7 @@ already named by botocore; loopback HTTP requests are named from the service mod
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from .messages import Request, Response
 from .operations import OperationIndex
@@ -19,19 +19,13 @@ class Adapter(Protocol):
     def handle(self, request: Request) -> Response: ...
 
 
-def _botocore_model(service: str) -> Any:
-    import botocore.session
-
-    return botocore.session.get_session().get_service_model(service)
-
-
 class Dispatcher:
     """The adapters of one Cloud by botocore service name, and the operation index of each."""
 
-    def __init__(self, service_model: Callable[[str], Any] = _botocore_model) -> None:
+    def __init__(self) -> None:
         self._adapters: dict[str, Adapter] = {}
         self._indexes: dict[str, OperationIndex] = {}
-        self._service_model = service_model
+        self._models: Any = None  # a botocore session of our own: clients customise (mutate) theirs
         self._lock = threading.Lock()
 
     def register(self, service: str, adapter: Adapter) -> None:
@@ -49,7 +43,11 @@ class Dispatcher:
         with self._lock:
             index = self._indexes.get(service)
             if index is None:
-                index = self._indexes[service] = OperationIndex(self._service_model(service))
+                if self._models is None:
+                    import botocore.session
+
+                    self._models = botocore.session.get_session()
+                index = self._indexes[service] = OperationIndex(self._models.get_service_model(service))
             return index
 
     def dispatch(self, service: str | None, request: Request) -> Response:
