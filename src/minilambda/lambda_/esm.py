@@ -14,6 +14,7 @@ from typing import Any
 from ..errors import AwsError, invalid_parameter, not_found, validation_error
 from ..ids import new_uuid
 from ..records import AsyncRecord, Outcome
+from ..wire import Response
 
 # SQS pollers: 5 concurrent batches at first, up to 300 more per minute, at most 1,000 per mapping.
 SQS_INITIAL_BATCHES, SQS_BATCHES_PER_MINUTE, SQS_MAX_BATCHES = 5, 300, 1000

@@ -143,7 +143,7 @@ class Executor:
 
     def start_provisioned(self, env: Environment, fv: FunctionVersion) -> None:
         """Initialise one provisioned environment ahead of any request."""
-        from .runtime.environment import ProcessEnvironment
+        from ..runtime.environment import ProcessEnvironment
 
         proc = ProcessEnvironment(self.spec_for(env, fv, PROVISIONED))
         env.handle = proc

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from ..errors import AwsError, invalid_parameter, not_found, validation_error
+from ..wire import Response
 from .registry import Function
 
 DESTINATION_PATTERN = (r"$|kafka://([^.]([a-zA-Z0-9\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:"
