@@ -40,8 +40,10 @@ from .services.cloudwatch_logs import CloudWatchLogs
 from .services.cloudwatch_logs_api import CloudWatchLogsApi
 from .services.eventbridge import EventBridgeBackend
 from .services.eventbridge_api import EventBridgeApi
-from .services.s3 import S3Service
-from .services.sns import SnsService
+from .services.s3 import S3Backend
+from .services.s3_api import S3Api
+from .services.sns import SnsBackend
+from .services.sns_api import SnsApi
 from .services.sqs import SqsBackend
 from .services.sqs_api import SqsApi
 from .wire import Dispatcher, LoopbackEndpoint, Request, Response, attach_in_process
@@ -138,8 +140,8 @@ class Cloud:
         drop = self.deliveries.drop
         notify = self._notify
         self.sqs = SqsBackend(*where, rng=self._seeded())
-        self.sns = SnsService(*where, rng=self._seeded(), notify=notify, sqs=self.sqs, on_drop=drop)
-        self.s3 = S3Service(*where, rng=self._seeded(), notify=notify, sqs=self.sqs, sns=self.sns, on_drop=drop)
+        self.sns = SnsBackend(*where, rng=self._seeded(), notify=notify, sqs=self.sqs, on_drop=drop)
+        self.s3 = S3Backend(*where, rng=self._seeded(), notify=notify, sqs=self.sqs, sns=self.sns, on_drop=drop)
         self.eventbridge = EventBridgeBackend(*where, rng=self._seeded(), notify=notify, sqs=self.sqs, sns=self.sns,
                                               on_drop=drop)
         self.deliveries.register("sqs", lambda arn, body, attrs, source: self.sqs.send(arn, body, attrs))
@@ -148,8 +150,8 @@ class Cloud:
             arn, "lambda", "Lambda Function Invocation Result", body))
         self.dispatcher.register("logs", CloudWatchLogsApi(self.logs))
         self.dispatcher.register("sqs", SqsApi(self.sqs))
-        self.dispatcher.register("sns", self.sns)
-        self.dispatcher.register("s3", self.s3)
+        self.dispatcher.register("sns", SnsApi(self.sns))
+        self.dispatcher.register("s3", S3Api(self.s3))
         self.dispatcher.register("events", EventBridgeApi(self.eventbridge))
 
     def _notify(self, target_arn: str, event: Any) -> None:

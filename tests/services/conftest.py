@@ -30,11 +30,13 @@ def make_client(name: str, service):
 
 
 def adapter_for(name: str, backend):
-    """The adapter that serves *backend* on the wire (S3 and SNS are their own adapters)."""
+    """The adapter that serves *backend* on the wire."""
     from minilambda.services.eventbridge_api import EventBridgeApi
+    from minilambda.services.s3_api import S3Api
+    from minilambda.services.sns_api import SnsApi
     from minilambda.services.sqs_api import SqsApi
 
-    return {"sqs": SqsApi, "events": EventBridgeApi}.get(name, lambda b: b)(backend)
+    return {"sqs": SqsApi, "events": EventBridgeApi, "s3": S3Api, "sns": SnsApi}[name](backend)
 
 
 @pytest.fixture

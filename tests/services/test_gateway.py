@@ -13,8 +13,8 @@ from minilambda.wire import Dispatcher, LoopbackEndpoint as Gateway
 
 from .conftest import adapter_for
 from minilambda.services.eventbridge import EventBridgeBackend as EventBridgeService
-from minilambda.services.s3 import S3Service
-from minilambda.services.sns import SnsService
+from minilambda.services.s3 import S3Backend as S3Service
+from minilambda.services.sns import SnsBackend as SnsService
 from minilambda.services.sqs import SqsBackend as SqsService
 
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from minilambda.services.s3 import S3Service
+from minilambda.services.s3 import S3Backend as S3Service
 from minilambda.services.sqs import SqsBackend as SqsService
 
 from .conftest import START, make_client

@@ -7,7 +7,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from minilambda.services.sns import SnsService
+from minilambda.services.sns import SnsBackend as SnsService
 from minilambda.services.sqs import SqsBackend as SqsService
 
 from .conftest import make_client
@@ -154,6 +154,6 @@ def test_message_structure_json(sns, sqs, sqs_svc, notified):
 
 def test_publish_raw_python_api(svc, notified):
     arn = svc.create("dest")
-    svc.op_Subscribe({"TopicArn": arn, "Protocol": "lambda", "Endpoint": FN})
+    svc.Subscribe({"TopicArn": arn, "Protocol": "lambda", "Endpoint": FN})
     mid = svc.publish_raw(arn, '{"x": 1}', subject="S")
     assert notified.calls[0][1]["Records"][0]["Sns"]["MessageId"] == mid

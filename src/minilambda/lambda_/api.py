@@ -19,8 +19,17 @@ from .backend import LambdaBackend
 from .executor import encode_tail, parse_payload
 
 
-def _empty(status: int) -> Response:
+def _empty(status: int, _: None = None) -> Response:
     return Response(status, {"Content-Type": "application/json"}, b"")
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response.json(data, status)
+
+
+def _qualified(req: Request) -> tuple[str, str | None]:
+    """The request's function name label and its ``Qualifier`` query parameter."""
+    return req.labels["FunctionName"], req.q("Qualifier")
 
 
 def _named(handler: Callable[..., Response], *labels: str) -> Callable[[Request], Response]:
@@ -63,15 +72,16 @@ class LambdaApi(Adapter):
             "PutProvisionedConcurrencyConfig": _named(self.put_provisioned, fn),
             "GetProvisionedConcurrencyConfig": _named(self.get_provisioned, fn),
             "DeleteProvisionedConcurrencyConfig": _named(self.delete_provisioned, fn),
-            "PutFunctionEventInvokeConfig": _named(lambda req, name: cfg.put_config(req, name, merge=False), fn),
-            "UpdateFunctionEventInvokeConfig": _named(lambda req, name: cfg.put_config(req, name, merge=True), fn),
-            "GetFunctionEventInvokeConfig": _named(cfg.get_config, fn),
-            "DeleteFunctionEventInvokeConfig": _named(cfg.delete_config, fn),
-            "ListFunctionEventInvokeConfigs": _named(cfg.list_configs, fn),
-            "CreateEventSourceMapping": esm.create_mapping, "ListEventSourceMappings": esm.list_mappings,
-            "GetEventSourceMapping": _named(esm.get_mapping, "UUID"),
-            "UpdateEventSourceMapping": _named(esm.update_mapping, "UUID"),
-            "DeleteEventSourceMapping": _named(esm.delete_mapping, "UUID"),
+            "PutFunctionEventInvokeConfig": lambda req: _json(cfg.put_config(*_qualified(req), req.json(), merge=False)),
+            "UpdateFunctionEventInvokeConfig": lambda req: _json(cfg.put_config(*_qualified(req), req.json(), merge=True)),
+            "GetFunctionEventInvokeConfig": lambda req: _json(cfg.get_config(*_qualified(req))),
+            "DeleteFunctionEventInvokeConfig": lambda req: _empty(204, cfg.delete_config(*_qualified(req))),
+            "ListFunctionEventInvokeConfigs": lambda req: _json(cfg.list_configs(*_qualified(req))),
+            "CreateEventSourceMapping": lambda req: _json(esm.create_mapping(req.json()), 202),
+            "ListEventSourceMappings": lambda req: _json(esm.list_mappings(req.q("FunctionName"), req.q("EventSourceArn"))),
+            "GetEventSourceMapping": lambda req: _json(esm.get_mapping(req.labels["UUID"])),
+            "UpdateEventSourceMapping": lambda req: _json(esm.update_mapping(req.labels["UUID"], req.json()), 202),
+            "DeleteEventSourceMapping": lambda req: _json(esm.delete_mapping(req.labels["UUID"]), 202),
         }
 
     # -- functions ---------------------------------------------------------------------------

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import json
 import random
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import AwsError, invalid_parameter, not_found, validation_error
 from ..ids import new_uuid
 from ..records import AsyncRecord, Outcome
-from ..wire import Response
 
 # SQS pollers: 5 concurrent batches at first, up to 300 more per minute, at most 1,000 per mapping.
 SQS_INITIAL_BATCHES, SQS_BATCHES_PER_MINUTE, SQS_MAX_BATCHES = 5, 300, 1000
@@ -78,8 +76,8 @@ class EventSourceMappings:
             raise invalid_parameter(
                 "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10")
 
-    def create_mapping(self, req: Request) -> Response:
-        p = req.json()
+    def create_mapping(self, p: dict[str, Any]) -> dict[str, Any]:
+        """Create a mapping from ``CreateEventSourceMapping``'s parameters; AWS's shape."""
         reg = self.backend.registry
         source = p.get("EventSourceArn", "")
         if ":sqs:" not in source:
@@ -112,7 +110,7 @@ class EventSourceMappings:
         m.state = "Enabled" if m.enabled else "Disabled"
         sqs.on_message(lambda arn, _m=m: self._wake(_m, arn))
         self._schedule(m, self.backend.clock.now())
-        return Response.json(shape, 202)
+        return shape
 
     def _get_mapping(self, uid: str) -> EventSourceMapping:
         m = self.mappings.get(uid)
@@ -120,20 +118,17 @@ class EventSourceMappings:
             raise not_found("The resource you requested does not exist.")
         return m
 
-    def get_mapping(self, req: Request, uid: str) -> Response:
-        return Response.json(self._mapping_shape(self._get_mapping(uid)))
+    def get_mapping(self, uid: str) -> dict[str, Any]:
+        return self._mapping_shape(self._get_mapping(uid))
 
-    def list_mappings(self, req: Request) -> Response:
-        fname = req.q("FunctionName")
-        source = req.q("EventSourceArn")
+    def list_mappings(self, fname: str | None, source: str | None) -> dict[str, Any]:
         items = [self._mapping_shape(m) for m in self.mappings.values()
                  if (not fname or self.backend.registry.parse_name(fname)[0] == m.function_name)
                  and (not source or source == m.source_arn)]
-        return Response.json({"EventSourceMappings": items})
+        return {"EventSourceMappings": items}
 
-    def update_mapping(self, req: Request, uid: str) -> Response:
+    def update_mapping(self, uid: str, p: dict[str, Any]) -> dict[str, Any]:
         m = self._get_mapping(uid)
-        p = req.json()
         batch = int(p.get("BatchSize", m.batch_size))
         window = int(p.get("MaximumBatchingWindowInSeconds", m.window))
         self._check_batch(batch, window)
@@ -147,9 +142,9 @@ class EventSourceMappings:
             m.max_concurrency = (p["ScalingConfig"] or {}).get("MaximumConcurrency")
         m.last_modified = self.backend.clock.now()
         self._schedule(m, self.backend.clock.now())
-        return Response.json(self._mapping_shape(m), 202)
+        return self._mapping_shape(m)
 
-    def delete_mapping(self, req: Request, uid: str) -> Response:
+    def delete_mapping(self, uid: str) -> dict[str, Any]:
         m = self._get_mapping(uid)
         shape = self._mapping_shape(m)
         shape["State"] = "Deleting"
@@ -157,7 +152,7 @@ class EventSourceMappings:
         if m.timer is not None:
             m.timer.cancel()
         del self.mappings[uid]
-        return Response.json(shape, 202)
+        return shape
 
     def _wake(self, m: EventSourceMapping, arn: str) -> None:
         if arn == m.source_arn and m.enabled and m.uuid in self.mappings:
@@ -200,7 +195,7 @@ class EventSourceMappings:
         if fn is None:
             return
         event = {"Records": [msg.to_lambda_record() for msg in batch]}
-        request_id = str(uuid.uuid4())
+        request_id = new_uuid()
         fv = backend.target_version(fn, m.qualifier)
         rec = AsyncRecord(now, request_id, fn.name, "batch", len(batch), detail=f"{len(batch)} messages",
                           target=m.source_arn)

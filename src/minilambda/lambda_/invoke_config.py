@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 from ..errors import AwsError, invalid_parameter, not_found, validation_error
-from ..wire import Response
 from .registry import Function
 
 DESTINATION_PATTERN = (r"$|kafka://([^.]([a-zA-Z0-9\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:"
@@ -19,15 +18,15 @@ class EventInvokeConfigs:
     def __init__(self, backend: Any) -> None:
         self.backend = backend
 
-    def _config_target(self, req: Request, name: str) -> tuple["Function", str]:
+    def _config_target(self, name: str, qualifier: str | None) -> tuple[Function, str]:
         reg = self.backend.registry
-        fname, q = reg.parse_name(name, req.q("Qualifier"))
+        fname, q = reg.parse_name(name, qualifier)
         fn = reg.functions.get(fname)
         if fn is None or (q not in (None, "$LATEST") and fn.get_version(q) is None and q not in fn.aliases):
             raise AwsError("ResourceNotFoundException", "The function doesn't exist.", 404, message_key="Message")
         return fn, q or "$LATEST"
 
-    def _validate_destination(self, fn: "Function", which: str, arn: str | None) -> None:
+    def _validate_destination(self, fn: Function, which: str, arn: str | None) -> None:
         if arn is None or arn == "":
             return
         if not re.fullmatch(DESTINATION_PATTERN, arn):
@@ -47,13 +46,14 @@ class EventInvokeConfigs:
             fail = "onFailure=OnFailure(destination={})".format(arn) if which == "onFailure" else "onFailure=null"
             raise invalid_parameter(f"The provided destination config DestinationConfig({cfg}, {fail}) is invalid.")
 
-    def put_config(self, req: Request, name: str, *, merge: bool) -> Response:
-        params = req.json()
+    def put_config(self, name: str, qualifier: str | None, params: dict[str, Any], *,
+                   merge: bool) -> dict[str, Any]:
+        """Put (or, with *merge*, update) the config of a function or qualifier; AWS's shape."""
         settings = {k: params[k] for k in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
                     if k in params}
         if not settings:
             raise invalid_parameter("You must specify at least one of error handling or destination setting.")
-        fn, q = self._config_target(req, name)
+        fn, q = self._config_target(name, qualifier)
         if "MaximumRetryAttempts" in settings and not 0 <= settings["MaximumRetryAttempts"] <= 2:
             raise validation_error(
                 f"1 validation error detected: Value '{settings['MaximumRetryAttempts']}' at 'maximumRetryAttempts' "
@@ -73,9 +73,9 @@ class EventInvokeConfigs:
             config["DestinationConfig"] = {**current.get("DestinationConfig", {}), **settings["DestinationConfig"]}
         config["LastModified"] = self.backend.clock.now()
         fn.event_invoke_configs[q] = config
-        return Response.json(self._config_shape(fn, q, config))
+        return self._config_shape(fn, q, config)
 
-    def _config_shape(self, fn: "Function", q: str, config: dict[str, Any]) -> dict[str, Any]:
+    def _config_shape(self, fn: Function, q: str, config: dict[str, Any]) -> dict[str, Any]:
         dest = config.get("DestinationConfig") or {}
         out: dict[str, Any] = {
             "DestinationConfig": {"OnFailure": dict(dest.get("OnFailure") or {}),
@@ -88,26 +88,25 @@ class EventInvokeConfigs:
                 out[k] = config[k]
         return out
 
-    def get_config(self, req: Request, name: str) -> Response:
+    def get_config(self, name: str, qualifier: str | None) -> dict[str, Any]:
         reg = self.backend.registry
-        fname, q = reg.parse_name(name, req.q("Qualifier"))
+        fname, q = reg.parse_name(name, qualifier)
         fn = reg.functions.get(fname)
         q = q or "$LATEST"
         if fn is None or q not in fn.event_invoke_configs:
             raise not_found(f"The function {reg.function_arn(fname, q)} doesn't have an EventInvokeConfig")
-        return Response.json(self._config_shape(fn, q, fn.event_invoke_configs[q]))
+        return self._config_shape(fn, q, fn.event_invoke_configs[q])
 
-    def delete_config(self, req: Request, name: str) -> Response:
+    def delete_config(self, name: str, qualifier: str | None) -> None:
         reg = self.backend.registry
-        fname, q = reg.parse_name(name, req.q("Qualifier"))
+        fname, q = reg.parse_name(name, qualifier)
         fn = reg.functions.get(fname)
         q = q or "$LATEST"
         if fn is None or fn.event_invoke_configs.pop(q, None) is None:
             raise not_found(f"The function {reg.function_arn(fname, q)} doesn't have an EventInvokeConfig")
-        return Response(204, {"Content-Type": "application/json"}, b"")
 
-    def list_configs(self, req: Request, name: str) -> Response:
-        fn, _ = self._config_target(req, name)
+    def list_configs(self, name: str, qualifier: str | None) -> dict[str, Any]:
+        fn, _ = self._config_target(name, qualifier)
         items = [self._config_shape(fn, q, c) for q, c in fn.event_invoke_configs.items()]
-        return Response.json({"FunctionEventInvokeConfigs": items})
+        return {"FunctionEventInvokeConfigs": items}
 

@@ -1,4 +1,4 @@
-"""Helpers shared by the services: ids, XML writing, notifier type."""
+"""What the services share: seeded ids, the notifier and drop types, and ``AccountService``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import threading
 from typing import Any, Callable, Mapping
 
 from ..ids import new_uuid
-from xml.sax.saxutils import escape
 
 Notify = Callable[[str, dict], Any]
 """``notify(target_arn, event)``: deliver *event* to the target (the Lambda side wires it to an
@@ -18,25 +17,6 @@ Drop = Callable[[str, str, str], Any]
 
 def new_id(rng: random.Random) -> str:
     return new_uuid(rng)
-
-
-def xml_value(tag: str, value: Any) -> str:
-    """``<tag>value</tag>``; dicts nest, lists repeat ``<member>``, None is left out."""
-    if value is None:
-        return ""
-    if isinstance(value, Mapping):
-        inner = "".join(xml_value(k, v) for k, v in value.items())
-        return f"<{tag}>{inner}</{tag}>"
-    if isinstance(value, (list, tuple)):
-        inner = "".join(xml_value("member", v) for v in value)
-        return f"<{tag}>{inner}</{tag}>"
-    if isinstance(value, bool):
-        value = "true" if value else "false"
-    return f"<{tag}>{escape(str(value))}</{tag}>"
-
-
-def xml_tag(tag: str, inner: str) -> str:
-    return f"<{tag}>{inner}</{tag}>"
 
 
 class AccountService:

@@ -24,11 +24,9 @@ from typing import Any
 
 from ..errors import AwsError
 from ..payloads import sns_envelope, sns_record
-from ..wire import Adapter, Request, Response
 from . import _pattern
-from ._util import AccountService, Notify, new_id, xml_value
+from ._util import AccountService, Notify, new_id
 
-NS = "http://sns.amazonaws.com/doc/2010-03-31/"
 MAX_MESSAGE_BYTES = 262_144
 PROTOCOLS = {"sqs", "lambda", "http", "https", "email", "email-json", "sms", "application", "firehose"}
 SUPPORTED = {"sqs", "lambda"}
@@ -93,50 +91,14 @@ def _message_attributes(params: dict[str, str]) -> dict[str, dict[str, Any]]:
     return out
 
 
-class SnsService(AccountService, Adapter):
-    """SNS standard topics for one account and region."""
-
-    service_name = "sns"
+class SnsBackend(AccountService):
+    """SNS standard topics for one account and region: operations take the query parameters and
+    return AWS's result fields as a dict (the adapter writes the XML)."""
 
     def __init__(self, clock: Any, region: str = "us-east-1", account_id: str = "123456789012",
                  rng: random.Random | None = None, *, notify: Notify | None = None, sqs: Any = None, on_drop: Any = None) -> None:
         self._wire(clock, region, account_id, rng, notify=notify, sqs=sqs, on_drop=on_drop)
         self._topics: dict[str, Topic] = {}  # arn -> topic
-        self.operations = {name[3:]: self._query_handler(name[3:], getattr(self, name))
-                           for name in dir(self) if name.startswith("op_")}
-
-    # ------------------------------------------------------------------ wire
-
-    def _query_handler(self, action: str, method: Any) -> Any:
-        def handler(request: Request) -> Response:
-            return self._ok(action, method(request.form()))
-        return handler
-
-    def unknown_operation(self, request: Request) -> AwsError:
-        return _error("InvalidAction", "The action or operation requested is invalid. "
-                      "Verify that the action is typed correctly.")
-
-    def _rid(self) -> str:
-        return new_id(self.rng)
-
-    def _ok(self, action: str, result_xml: str | None) -> Response:
-        result = f"<{action}Result>{result_xml}</{action}Result>" if result_xml is not None else ""
-        body = (f'<{action}Response xmlns="{NS}">{result}<ResponseMetadata><RequestId>{self._rid()}'
-                f"</RequestId></ResponseMetadata></{action}Response>")
-        return Response(200, {"Content-Type": "text/xml"}, body.encode())
-
-    def error_response(self, err: AwsError, request: Request | None = None) -> Response:
-        kind = "Receiver" if err.status >= 500 else "Sender"
-        body = (f'<ErrorResponse xmlns="{NS}"><Error><Type>{kind}</Type>{xml_value("Code", err.code)}'
-                f'{xml_value("Message", err.message)}</Error><RequestId>{self._rid()}</RequestId>'
-                "</ErrorResponse>")
-        return Response(err.status, {"Content-Type": "text/xml"}, body.encode())
-
-    @staticmethod
-    def _attrs_xml(attrs: dict[str, str]) -> str:
-        entries = "".join(f"<entry>{xml_value('key', k)}{xml_value('value', v)}</entry>"
-                          for k, v in attrs.items())
-        return f"<Attributes>{entries}</Attributes>"
 
     def _topic(self, arn: str | None) -> Topic:
         if not arn:
@@ -158,7 +120,7 @@ class SnsService(AccountService, Adapter):
 
     # ------------------------------------------------------------------ topics
 
-    def op_CreateTopic(self, p: dict[str, str]) -> str:
+    def CreateTopic(self, p: dict[str, str]) -> dict[str, Any]:
         name = p.get("Name", "")
         import re
 
@@ -168,23 +130,23 @@ class SnsService(AccountService, Adapter):
         with self._lock:
             if arn not in self._topics:
                 self._topics[arn] = Topic(arn, name, _flat_map(p, "Attributes"))
-        return xml_value("TopicArn", arn)
+        return {"TopicArn": arn}
 
-    def op_ListTopics(self, p: dict[str, str]) -> str:
+    def ListTopics(self, p: dict[str, str]) -> dict[str, Any]:
         with self._lock:
             arns = sorted(self._topics)
         start = int(p.get("NextToken") or 0)
-        page = arns[start:start + 100]
-        members = "".join(f"<member>{xml_value('TopicArn', a)}</member>" for a in page)
-        nxt = xml_value("NextToken", str(start + 100)) if start + 100 < len(arns) else ""
-        return f"<Topics>{members}</Topics>{nxt}"
+        out: dict[str, Any] = {"Topics": [{"TopicArn": a} for a in arns[start:start + 100]]}
+        if start + 100 < len(arns):
+            out["NextToken"] = str(start + 100)
+        return out
 
-    def op_DeleteTopic(self, p: dict[str, str]) -> None:
+    def DeleteTopic(self, p: dict[str, str]) -> None:
         with self._lock:
             self._topics.pop(p.get("TopicArn", ""), None)
         return None
 
-    def op_GetTopicAttributes(self, p: dict[str, str]) -> str:
+    def GetTopicAttributes(self, p: dict[str, str]) -> dict[str, Any]:
         with self._lock:
             t = self._topic(p.get("TopicArn"))
             attrs = {
@@ -201,9 +163,9 @@ class SnsService(AccountService, Adapter):
                 "SubscriptionsDeleted": "0",
             }
             attrs.update(t.attributes)
-        return self._attrs_xml(attrs)
+        return {"Attributes": attrs}
 
-    def op_SetTopicAttributes(self, p: dict[str, str]) -> None:
+    def SetTopicAttributes(self, p: dict[str, str]) -> None:
         with self._lock:
             t = self._topic(p.get("TopicArn"))
             t.attributes[p.get("AttributeName", "")] = p.get("AttributeValue", "")
@@ -211,7 +173,7 @@ class SnsService(AccountService, Adapter):
 
     # ------------------------------------------------------------------ subscriptions
 
-    def op_Subscribe(self, p: dict[str, str]) -> str:
+    def Subscribe(self, p: dict[str, str]) -> dict[str, Any]:
         protocol = p.get("Protocol", "")
         endpoint = p.get("Endpoint", "")
         if protocol not in PROTOCOLS:
@@ -227,10 +189,10 @@ class SnsService(AccountService, Adapter):
             t = self._topic(p.get("TopicArn"))
             for s in t.subscriptions.values():  # idempotent for the same endpoint
                 if s.protocol == protocol and s.endpoint == endpoint:
-                    return xml_value("SubscriptionArn", s.arn)
+                    return {"SubscriptionArn": s.arn}
             arn = f"{t.arn}:{new_id(self.rng)}"
             t.subscriptions[arn] = Subscription(arn, t.arn, protocol, endpoint, self.account_id, attrs)
-        return xml_value("SubscriptionArn", arn)
+        return {"SubscriptionArn": arn}
 
     @staticmethod
     def _check_sub_attrs(attrs: dict[str, str]) -> None:
@@ -244,39 +206,38 @@ class SnsService(AccountService, Adapter):
                 except ValueError:
                     raise _invalid("Filter policy: failed to parse JSON.") from None
 
-    def op_Unsubscribe(self, p: dict[str, str]) -> None:
+    def Unsubscribe(self, p: dict[str, str]) -> None:
         with self._lock:
             s = self._find_sub(p.get("SubscriptionArn"))
             del self._topics[s.topic_arn].subscriptions[s.arn]
         return None
 
     @staticmethod
-    def _sub_xml(s: Subscription) -> str:
-        return (f"<member>{xml_value('SubscriptionArn', s.arn)}{xml_value('Owner', s.owner)}"
-                f"{xml_value('Protocol', s.protocol)}{xml_value('Endpoint', s.endpoint)}"
-                f"{xml_value('TopicArn', s.topic_arn)}</member>")
+    def _sub_fields(s: Subscription) -> dict[str, str]:
+        return {"SubscriptionArn": s.arn, "Owner": s.owner, "Protocol": s.protocol, "Endpoint": s.endpoint,
+                "TopicArn": s.topic_arn}
 
-    def op_ListSubscriptions(self, p: dict[str, str]) -> str:
+    def ListSubscriptions(self, p: dict[str, str]) -> dict[str, Any]:
         with self._lock:
             subs = [s for t in self._topics.values() for s in t.subscriptions.values()]
-        return f"<Subscriptions>{''.join(self._sub_xml(s) for s in subs)}</Subscriptions>"
+        return {"Subscriptions": [self._sub_fields(s) for s in subs]}
 
-    def op_ListSubscriptionsByTopic(self, p: dict[str, str]) -> str:
+    def ListSubscriptionsByTopic(self, p: dict[str, str]) -> dict[str, Any]:
         with self._lock:
             t = self._topic(p.get("TopicArn"))
             subs = list(t.subscriptions.values())
-        return f"<Subscriptions>{''.join(self._sub_xml(s) for s in subs)}</Subscriptions>"
+        return {"Subscriptions": [self._sub_fields(s) for s in subs]}
 
-    def op_GetSubscriptionAttributes(self, p: dict[str, str]) -> str:
+    def GetSubscriptionAttributes(self, p: dict[str, str]) -> dict[str, Any]:
         with self._lock:
             s = self._find_sub(p.get("SubscriptionArn"))
             attrs = {"Owner": s.owner, "RawMessageDelivery": "false", "TopicArn": s.topic_arn,
                      "Endpoint": s.endpoint, "Protocol": s.protocol, "PendingConfirmation": "false",
                      "ConfirmationWasAuthenticated": "true", "SubscriptionArn": s.arn}
             attrs.update(s.attributes)
-        return self._attrs_xml(attrs)
+        return {"Attributes": attrs}
 
-    def op_SetSubscriptionAttributes(self, p: dict[str, str]) -> None:
+    def SetSubscriptionAttributes(self, p: dict[str, str]) -> None:
         name, value = p.get("AttributeName", ""), p.get("AttributeValue", "")
         self._check_sub_attrs({name: value})
         with self._lock:
@@ -286,7 +247,7 @@ class SnsService(AccountService, Adapter):
 
     # ------------------------------------------------------------------ publish
 
-    def op_Publish(self, p: dict[str, str]) -> str:
+    def Publish(self, p: dict[str, str]) -> dict[str, Any]:
         arn = p.get("TopicArn") or p.get("TargetArn")
         message = p.get("Message")
         if not message:
@@ -300,7 +261,7 @@ class SnsService(AccountService, Adapter):
             except ValueError:
                 raise _invalid("Message Structure - No default entry in JSON message body") from None
         mid = self._publish(arn, message, p.get("Subject"), attrs, p.get("MessageStructure"))
-        return xml_value("MessageId", mid)
+        return {"MessageId": mid}
 
     def publish_raw(self, topic_arn: str, message: str, subject: str | None = None,
                     attributes: dict[str, dict[str, Any]] | None = None) -> str:
@@ -309,7 +270,7 @@ class SnsService(AccountService, Adapter):
 
     def create(self, name: str) -> str:
         """Create a topic; its ARN."""
-        self.op_CreateTopic({"Name": name})
+        self.CreateTopic({"Name": name})
         return f"arn:aws:sns:{self.region}:{self.account_id}:{name}"
 
     def _publish(self, arn: str | None, message: str, subject: str | None,

@@ -15,11 +15,11 @@ Adding a service takes three pieces:
 3. one line in ``Cloud._wire_services``: ``self.dispatcher.register("<botocore name>", adapter)``.
 """
 
-from .adapters import Adapter, JsonAdapter
+from .adapters import Adapter, JsonAdapter, QueryAdapter
 from .dispatch import Dispatcher
 from .inprocess import attach_in_process
 from .loopback import LoopbackEndpoint, service_of
 from .messages import Headers, Request, Response
 
-__all__ = ["Adapter", "Dispatcher", "Headers", "JsonAdapter", "LoopbackEndpoint", "Request", "Response",
+__all__ = ["Adapter", "Dispatcher", "Headers", "JsonAdapter", "LoopbackEndpoint", "QueryAdapter", "Request", "Response",
            "attach_in_process", "service_of"]

@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from ..errors import AwsError
 from .messages import Request, Response
+from .xml import xml_map, xml_value
 
 Handler = Callable[[Request], Response]
 
@@ -68,3 +69,38 @@ class JsonAdapter(Adapter):
         headers = {"x-amzn-ErrorType": err.code, "Content-Type": self.content_type}
         headers.update(err.headers)
         return Response(err.status, headers, json.dumps(body).encode())
+
+
+class QueryAdapter(Adapter):
+    """AWS's ``query`` protocol: the ``Action`` names a backend method taking the form parameters and
+    returning a dict (or None), written as ``<ActionResponse><ActionResult>…`` XML; maps named in
+    ``xml_maps`` are written as entry/key/value lists."""
+
+    namespace = ""
+    xml_maps: tuple[str, ...] = ("Attributes",)
+
+    def __init__(self, backend: Any, operation_names: Iterable[str], request_id: Callable[[], str]) -> None:
+        self.backend = backend
+        self.request_id = request_id
+        self.operations = {name: self._query_handler(name, getattr(backend, name)) for name in operation_names}
+
+    def _query_handler(self, action: str, method: Callable[[dict[str, str]], Any]) -> Handler:
+        def handler(request: Request) -> Response:
+            return self._ok(action, method(request.form()))
+        return handler
+
+    def _render(self, result: Mapping[str, Any]) -> str:
+        return "".join(xml_map(k, v) if k in self.xml_maps else xml_value(k, v) for k, v in result.items())
+
+    def _ok(self, action: str, result: Mapping[str, Any] | None) -> Response:
+        inner = f"<{action}Result>{self._render(result)}</{action}Result>" if result is not None else ""
+        body = (f'<{action}Response xmlns="{self.namespace}">{inner}<ResponseMetadata><RequestId>'
+                f"{self.request_id()}</RequestId></ResponseMetadata></{action}Response>")
+        return Response(200, {"Content-Type": "text/xml"}, body.encode())
+
+    def error_response(self, err: AwsError, request: Request) -> Response:
+        kind = "Receiver" if err.status >= 500 else "Sender"
+        body = (f'<ErrorResponse xmlns="{self.namespace}"><Error><Type>{kind}</Type>{xml_value("Code", err.code)}'
+                f'{xml_value("Message", err.message)}</Error><RequestId>{self.request_id()}</RequestId>'
+                "</ErrorResponse>")
+        return Response(err.status, {"Content-Type": "text/xml"}, body.encode())
