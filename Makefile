@@ -18,7 +18,7 @@ NBVAL_DIRS := $(wildcard notebooks solutions)
 STAMP_COURSE := $(VENV)/.stamp-course
 STAMP_TEST := $(VENV)/.stamp-test
 
-.PHONY: help venv install install-course lab test test-unit test-notebooks check-labs \
+.PHONY: help venv install install-course lab test test-unit test-fast lint-imports test-notebooks check-labs \
         check-labs-fail check-slides labs slides clean
 
 help: ## list the targets
@@ -44,8 +44,8 @@ lab: install-course ## open JupyterLab on the course index (127.0.0.1; extra opt
 	$(JUPYTER) lab notebooks/00-index.ipynb --ip=127.0.0.1 $(ALLOW_ROOT) $(LAB_ARGS)
 
 # `make test` runs every part even if one fails, then reports and fails if any part failed.
-TEST_PARTS := test-unit test-notebooks check-labs check-labs-fail check-slides
-test: venv ## everything CI runs: pytest, nbval, labs up to date, labs fail unsolved, slides
+TEST_PARTS := lint-imports test-unit test-notebooks check-labs check-labs-fail check-slides
+test: venv ## everything CI runs: import contracts, pytest, nbval, labs up to date, labs fail unsolved, slides
 	@failed=(); passed=0; \
 	for part in $(TEST_PARTS); do \
 	  echo; echo "==================== make $$part ===================="; \
@@ -63,6 +63,13 @@ test: venv ## everything CI runs: pytest, nbval, labs up to date, labs fail unso
 test-unit: venv ## (a) pytest tests/ (pytest-timeout from pyproject)
 	@$(PY) -m pytest tests $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "test-unit: pytest collected no tests"; fi; exit $$rc
+
+test-fast: venv ## the inner loop: pytest without tests that start processes (-m "not process"), no notebooks
+	@$(PY) -m pytest tests -m "not process" $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "test-fast: pytest collected no tests"; fi; exit $$rc
+
+lint-imports: venv ## (0) layer contracts of pyproject.toml [tool.importlinter] (import-linter)
+	$(VENV)/bin/lint-imports
 
 test-notebooks: venv ## (b) run every notebook and solution cell (nbval-lax)
 	@$(PY) -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=120 --timeout=300 \

@@ -8,12 +8,6 @@ from minilambda.model.platform import (ACCOUNT_LIMIT, RESERVED_LIMIT, SCALING_LI
                                  Throttle)
 
 
-def busy_then_idle(p, pool, times):
-    """Acquire one environment per start time (all overlapping), then release them in order."""
-    envs = [p.acquire(pool, t) for t in times]
-    return envs
-
-
 @pytest.mark.parametrize("policy,expected", [("newest", "env-3"), ("mru", "env-3"), ("lru", "env-2")])
 def test_placement_policies_pick_the_documented_environment(policy, expected):
     """Three environments released at t=10 (env-2), 11 (env-1), 12 (env-3): who serves the next request?"""

@@ -4,6 +4,7 @@ on the virtual clock with real handlers."""
 from __future__ import annotations
 
 import json
+import threading
 import random
 
 import pytest
@@ -35,6 +36,7 @@ def receive_body(sqs, url):
     return msgs
 
 
+@pytest.mark.process
 def test_retries_exhausted_after_one_and_two_minutes(env):
     cloud, lam, sqs = env
     url = sqs.create_queue(QueueName="failures")["QueueUrl"]
@@ -57,6 +59,7 @@ def test_retries_exhausted_after_one_and_two_minutes(env):
     assert body["requestPayload"] == {"raise_error": 1}
 
 
+@pytest.mark.process
 def test_success_destination_record_shape(env):
     cloud, lam, sqs = env
     rec = load_case("async_destination_on_success")["receive_message_result"]["Messages"][0]["Body"]
@@ -75,6 +78,7 @@ def test_success_destination_record_shape(env):
     assert body["responsePayload"] == {"ok": True}
 
 
+@pytest.mark.process
 def test_max_event_age_gives_up_early(env):
     cloud, lam, sqs = env
     url = sqs.create_queue(QueueName="age")["QueueUrl"]
@@ -109,6 +113,7 @@ def test_zero_reserved_concurrency_goes_straight_to_failure_destination(env):
     assert_matches(body, expected)
 
 
+@pytest.mark.process
 def test_dead_letter_queue_message(env):
     cloud, lam, sqs = env
     url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
@@ -144,6 +149,7 @@ def test_event_invoke_config_validation_messages(env):
     assert_matches(e.value.response, rec["get_function_doesnotexist"])
 
 
+@pytest.mark.process
 def test_sqs_mapping_partial_batch_failures_end_in_dlq():
     with Cloud(clock="virtual", start=1_700_000_000.0, seed=5) as cloud:
         lam, sqs = cloud.client("lambda"), cloud.client("sqs")
@@ -193,6 +199,7 @@ def test_async_payload_over_1_mb_is_rejected(env):
     assert "too large for the Event invocation type" in e.value.response["Error"]["Message"]
 
 
+@pytest.mark.process
 def test_nothing_is_lost_silently():
     """Thousands of events with seeded random failures: every accepted event ends exactly once."""
     rng = random.Random(11)
@@ -236,6 +243,7 @@ def handler(event, context):
 '''
 
 
+@pytest.mark.process
 def test_s3_upload_invokes_function_with_aws_event(env):
     cloud, lam, sqs = env
     s3 = cloud.client("s3")
@@ -256,6 +264,7 @@ def test_s3_upload_invokes_function_with_aws_event(env):
     assert record["s3"]["object"]["size"] == 4
 
 
+@pytest.mark.process
 def test_sns_fans_out_to_function_and_queue(env):
     cloud, lam, sqs = env
     sns = cloud.client("sns")
@@ -273,6 +282,7 @@ def test_sns_fans_out_to_function_and_queue(env):
     assert body["Message"] == "order 42" and body["Type"] == "Notification"
 
 
+@pytest.mark.process
 def test_schedule_fires_on_the_virtual_clock(env):
     cloud, lam, sqs = env
     events = cloud.client("events")
@@ -289,6 +299,7 @@ def test_schedule_fires_on_the_virtual_clock(env):
     assert e.value.response["Error"]["Code"] == "ValidationException"
 
 
+@pytest.mark.process
 def test_standard_s3_trigger_handler_reads_object_with_plain_boto3(env):
     cloud, lam, sqs = env
     s3 = cloud.client("s3")
@@ -314,6 +325,7 @@ def handler(event, context):
     assert out == b"HELLO", "the handler's own boto3 calls reach this Cloud's S3, never real AWS"
 
 
+@pytest.mark.process
 def test_failure_destination_can_be_another_function(env):
     cloud, lam, sqs = env
     make_function(lam, "flaky", FAILS)
@@ -326,6 +338,7 @@ def test_failure_destination_can_be_another_function(env):
     assert len(received) == 1 and received[0]["requestContext"]["condition"] == "RetriesExhausted"
 
 
+@pytest.mark.process
 def test_sqs_pollers_start_with_five_concurrent_batches_and_ramp_up():
     """AWS's SQS scaling: 5 concurrent batches at first, then up to 300 more per minute."""
     with Cloud(clock="virtual", start=1_700_000_000.0, seed=9) as cloud:
@@ -348,12 +361,26 @@ def test_sqs_pollers_start_with_five_concurrent_batches_and_ramp_up():
         assert len(ran) == 100 and len({r.request_id for r in ran}) == 100
 
 
+class _Watched(list):
+    """``cloud.records.events`` that sets an event when a record with *step* arrives (a barrier)."""
+
+    def __init__(self, step):
+        super().__init__()
+        self.step = step
+        self.reached = threading.Event()
+
+    def append(self, record):
+        super().append(record)
+        if record.step == self.step:
+            self.reached.set()
+
+
+@pytest.mark.process
 def test_async_invoke_runs_in_the_background_on_the_wall_clock(cloud):
     """On the wall clock, Event invokes answer 202 at once and run on their own threads."""
-    import time
     lam = cloud.client("lambda")
     make_function(lam, "bg", FAILS)
+    cloud.records.events = watched = _Watched("success")
     assert lam.invoke(FunctionName="bg", InvocationType="Event", Payload=b"{}")["StatusCode"] == 202
-    while not steps(cloud, "success"):  # no time bound here: pytest-timeout fails a hang
-        time.sleep(0.01)
+    assert watched.reached.wait(60), "the event never succeeded"
     assert [r.trigger for r in cloud.invocations] == ["async"]

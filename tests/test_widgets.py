@@ -94,6 +94,7 @@ def test_failure_paths_find_where_each_event_ended():
     assert "dlq" in box.summary.value
 
 
+@pytest.mark.process
 def test_event_explorer_invokes_a_real_function():
     from minilambda import Cloud
 

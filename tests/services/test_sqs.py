@@ -228,10 +228,18 @@ def test_message_too_large_and_max_number(sqs):
 
 
 def test_larger_limit_is_configurable(clock, rng):
-    svc = SqsService(clock, rng=rng, max_message_bytes=1_048_576)
-    sqs = make_client("sqs", svc)
+    """A body of 1,000,000 bytes: refused at the default 256 KiB limit, delivered whole at 1 MiB."""
+    body = "x" * 1_000_000
+    default = make_client("sqs", SqsService(clock, rng=rng))
+    url = default.create_queue(QueueName="q")["QueueUrl"]
+    with pytest.raises(ClientError) as exc:
+        default.send_message(QueueUrl=url, MessageBody=body)
+    assert exc.value.response["Error"]["Code"] == "InvalidParameterValue"
+    sqs = make_client("sqs", SqsService(clock, rng=rng, max_message_bytes=1_048_576))
     url = sqs.create_queue(QueueName="q")["QueueUrl"]
-    sqs.send_message(QueueUrl=url, MessageBody="x" * 1_000_000)
+    sent = sqs.send_message(QueueUrl=url, MessageBody=body)
+    received = sqs.receive_message(QueueUrl=url)["Messages"]
+    assert [m["MessageId"] for m in received] == [sent["MessageId"]] and received[0]["Body"] == body
 
 
 def test_purge(sqs, clock):
