@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any, Iterable, Mapping, Sequence
 
+from ..model.limits import PROVISIONED
+from ..records import Invocation, Outcome, RecordLog
 from ..records import billed_ms as _billed_ms
 from .catalogue import (
     ARCHITECTURES,
@@ -57,7 +59,6 @@ MIN_MEMORY_MB = 128
 MAX_MEMORY_MB = 10_240
 MIN_STORAGE_MB = 512
 MAX_STORAGE_MB = 10_240
-PROVISIONED = "provisioned-concurrency"
 
 
 class BillingInputError(PriceError):
@@ -692,23 +693,13 @@ def _init_rule(bill_init: bool, prices: PriceCatalogue) -> str:
 # -- public entry points ---------------------------------------------------------------------
 
 
-def _invocations_of(source: Any) -> list[Any]:
-    """The Invocation records in *source*: a Cloud, a RecordLog, or an iterable of records."""
-    if isinstance(source, (list, tuple)):
-        items = source
-    else:
-        items = None
-        for attr in ("invocations", "records"):
-            value = getattr(source, attr, None)
-            if value is None:
-                continue
-            if callable(value):
-                value = value()
-            items = value if attr == "invocations" else _invocations_of(value)
-            break
-        if items is None:
-            items = source
-    return [r for r in items if hasattr(r, "outcome") and hasattr(r, "function_name")]
+def _invocations_of(source: Any) -> list[Invocation]:
+    """The Invocation records in *source*: a RecordLog, an iterable of records, or a Cloud (its ``records``)."""
+    if isinstance(source, RecordLog):
+        return list(source.invocations)
+    if isinstance(source, Iterable):
+        return [r for r in source if isinstance(r, Invocation)]
+    return _invocations_of(source.records)  # a Cloud
 
 
 def bill_invocations(records: Any, *, prices: PriceCatalogue | str | None = None, free_tier: bool = False,
@@ -732,32 +723,32 @@ def bill_invocations(records: Any, *, prices: PriceCatalogue | str | None = None
     # Sum whole milliseconds per group first (fast), then turn the sums into GB-seconds.
     groups: dict[tuple, list[int]] = {}
     for r in _invocations_of(records):
-        arch = getattr(r, "architecture", "x86_64")
+        arch = r.architecture
         key = (r.function_name, arch)
         u = usages.get(key)
         if u is None:
             check_architecture(arch, cat)
             u = usages[key] = _Usage(r.function_name, arch)
         u.api_requests += 1
-        if str(getattr(r.outcome, "value", r.outcome)) == "throttled":
+        if r.outcome is Outcome.THROTTLED:
             u.throttles += 1
             continue
-        init_type = getattr(r, "initialization_type", "on-demand")
-        duration = getattr(r, "duration_ms", 0.0) or 0.0
-        init = getattr(r, "init_ms", 0.0) or 0.0
-        if not duration and not init and getattr(r, "billed_ms", 0):
+        init_type = r.initialization_type
+        duration = r.duration_ms or 0.0
+        init = r.init_ms or 0.0
+        if not duration and not init and r.billed_ms:
             handler = total = int(r.billed_ms)
         else:
             handler = _billed_ms(duration, 0.0)
             total = handler if not init else _billed_ms(
-                duration, init, bill_init=init_is_billed(getattr(r, "runtime", "") or "", init_type,
+                duration, init, bill_init=init_is_billed(r.runtime or "", init_type,
                                                          bill_init=bill_init))
-        g = (key, r.memory_size_mb, getattr(r, "ephemeral_storage_mb", 512) or 512, init_type == PROVISIONED)
+        g = (key, r.memory_size_mb, r.ephemeral_storage_mb or 512, init_type == PROVISIONED)
         acc = groups.get(g)
         if acc is None:
             acc = groups[g] = [0, 0, 0, 0]
         acc[0] += 1
-        acc[1] += 1 if getattr(r, "cold", False) else 0
+        acc[1] += 1 if r.cold else 0
         acc[2] += handler
         acc[3] += total
     for (key, memory, storage, is_pc), (n, colds, handler_ms, total_ms) in groups.items():

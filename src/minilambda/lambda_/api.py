@@ -19,7 +19,7 @@ from .backend import LambdaBackend
 from .executor import encode_tail, parse_payload
 
 
-def _empty(status: int, _: None = None) -> Response:
+def _empty(status: int) -> Response:
     return Response(status, {"Content-Type": "application/json"}, b"")
 
 
@@ -75,7 +75,7 @@ class LambdaApi(Adapter):
             "PutFunctionEventInvokeConfig": lambda req: _json(cfg.put_config(*_qualified(req), req.json(), merge=False)),
             "UpdateFunctionEventInvokeConfig": lambda req: _json(cfg.put_config(*_qualified(req), req.json(), merge=True)),
             "GetFunctionEventInvokeConfig": lambda req: _json(cfg.get_config(*_qualified(req))),
-            "DeleteFunctionEventInvokeConfig": lambda req: _empty(204, cfg.delete_config(*_qualified(req))),
+            "DeleteFunctionEventInvokeConfig": self.delete_event_invoke_config,
             "ListFunctionEventInvokeConfigs": lambda req: _json(cfg.list_configs(*_qualified(req))),
             "CreateEventSourceMapping": lambda req: _json(esm.create_mapping(req.json()), 202),
             "ListEventSourceMappings": lambda req: _json(esm.list_mappings(req.q("FunctionName"), req.q("EventSourceArn"))),
@@ -83,6 +83,10 @@ class LambdaApi(Adapter):
             "UpdateEventSourceMapping": lambda req: _json(esm.update_mapping(req.labels["UUID"], req.json()), 202),
             "DeleteEventSourceMapping": lambda req: _json(esm.delete_mapping(req.labels["UUID"]), 202),
         }
+
+    def delete_event_invoke_config(self, req: Request) -> Response:
+        self.backend.invoke_configs.delete_config(*_qualified(req))
+        return _empty(204)
 
     # -- functions ---------------------------------------------------------------------------
 

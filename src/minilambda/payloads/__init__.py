@@ -467,7 +467,7 @@ def sqs_event(bodies_or_messages: Iterable[Any], *,
     """
     records = []
     for item in bodies_or_messages:
-        if hasattr(item, "to_lambda_record"):
+        if hasattr(item, "to_lambda_record"):  # an SQS message of the SQS backend
             records.append(item.to_lambda_record())
         elif isinstance(item, Mapping):
             kw = dict(item)

@@ -15,10 +15,6 @@ Drop = Callable[[str, str, str], Any]
 """``on_drop(service, target_arn, reason)``: a delivery that could not be made (recorded by the Cloud)."""
 
 
-def new_id(rng: random.Random) -> str:
-    return new_uuid(rng)
-
-
 class AccountService:
     """What every service of one account shares: its clock, region and account, a seeded
     generator for ids, a lock, and how it reaches Lambda (*notify*) and the other services."""

@@ -25,7 +25,8 @@ from typing import Any
 from ..errors import AwsError
 from ..payloads import sns_envelope, sns_record
 from . import _pattern
-from ._util import AccountService, Notify, new_id
+from ..ids import new_uuid
+from ._util import AccountService, Notify
 
 MAX_MESSAGE_BYTES = 262_144
 PROTOCOLS = {"sqs", "lambda", "http", "https", "email", "email-json", "sms", "application", "firehose"}
@@ -190,7 +191,7 @@ class SnsBackend(AccountService):
             for s in t.subscriptions.values():  # idempotent for the same endpoint
                 if s.protocol == protocol and s.endpoint == endpoint:
                     return {"SubscriptionArn": s.arn}
-            arn = f"{t.arn}:{new_id(self.rng)}"
+            arn = f"{t.arn}:{new_uuid(self.rng)}"
             t.subscriptions[arn] = Subscription(arn, t.arn, protocol, endpoint, self.account_id, attrs)
         return {"SubscriptionArn": arn}
 
@@ -282,7 +283,7 @@ class SnsBackend(AccountService):
         with self._lock:
             t = self._topic(arn)
             subs = list(t.subscriptions.values())
-        mid = new_id(self.rng)
+        mid = new_uuid(self.rng)
         now = self.clock.now()
         per_protocol = json.loads(message) if structure == "json" else None
         filter_view = {k: (float(a["StringValue"]) if a.get("DataType", "").startswith("Number")
