@@ -15,7 +15,6 @@ deliveries, which AWS may make, are not injected.
 from __future__ import annotations
 
 import json
-import random
 import threading
 import uuid
 from dataclasses import dataclass

@@ -12,21 +12,17 @@ import base64
 import copy
 import datetime as _dt
 import hashlib
-import io
 import json
 import os
 import re
 import shutil
-import stat
 import uuid
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import AwsError, conflict, invalid_parameter, not_found, too_large, validation_error
-
-from ..model.limits import EPHEMERAL_MAX, EPHEMERAL_MIN, ENV_VARS_LIMIT, MAX_LAYERS, MEMORY_MAX, MEMORY_MIN
+from ..errors import AwsError, conflict, invalid_parameter, not_found, validation_error
 from ..isotime import lambda_timestamp
+from ..model.limits import EPHEMERAL_MAX, EPHEMERAL_MIN, ENV_VARS_LIMIT, MAX_LAYERS, MEMORY_MAX, MEMORY_MIN
 from .code import CodePackage
 
 # Runtimes accepted on create/update, in the order AWS lists them in its error message.

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import random
 import threading
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
-from ..ids import new_uuid
 
 Notify = Callable[[str, dict], Any]
 """``notify(target_arn, event)``: deliver *event* to the target (the Lambda side wires it to an

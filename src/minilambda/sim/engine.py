@@ -384,7 +384,88 @@ def simulate(*, arrivals: ArrivalProcess | float | None = None, warm: Distributi
     Returns:
         A ``SimulationResult`` with ``summary``, ``series`` and ``records``.
     """
-    # -- validate --------------------------------------------------------------------------
+    cfg = _validate(arrivals=arrivals, warm=warm, cold=cold, init=init, keep_alive=keep_alive,
+                    max_concurrency=max_concurrency, duration=duration, seed=seed, placement=placement,
+                    memory_mb=memory_mb, architecture=architecture, provisioned=provisioned, reserved=reserved,
+                    series_resolution=series_resolution, duration_model=duration_model, scaling=scaling,
+                    max_environments=max_environments, chunk_size=chunk_size)
+    ss = np.random.SeedSequence(cfg.seed)
+    s_arr, s_warm, s_cold, s_plat = ss.spawn(4)
+    rng_arr, rng_warm, rng_cold = (np.random.default_rng(s) for s in (s_arr, s_warm, s_cold))
+    platform, pool, prov_pool = _set_up(cfg, function_name, int(s_plat.generate_state(1)[0]), keep_records)
+    acc = _Accumulator(cfg, platform, keep_records)
+    heap: list = [(math.inf, 0, None)]  # a sentinel: the heap is never empty
+    n_done = 0
+    # The loop allocates only acyclic objects (tuples, environments freed by reference counting);
+    # the cyclic collector would rescan every live heap entry again and again, a cost that grows
+    # with the number of environments, so it is paused while the loop runs.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        t0 = time.perf_counter()
+        for times in cfg.arrivals.chunks(rng_arr, cfg.horizon, cfg.chunk_size):
+            w, c = _draw_durations(cfg, rng_warm, rng_cold, times.size)
+            codes = bytearray(times.size)
+            out: list | None = [] if keep_records else None
+            _run_chunk(times.tolist(), w.tolist(), c.tolist(), codes, out, heap, platform.acquire, platform.release,
+                       pool, prov_pool, _CODE_OF, PROVISIONED if prov_pool is not None else None)
+            code = np.frombuffer(codes, dtype=np.uint8)
+            acc.add_chunk(times, w, c, code, prov_pool is not None)
+            if acc.records is not None:
+                _append_records(acc.records, out, times, w, c, code, cfg.init is not None, n_done, function_name,
+                                cfg.memory_mb, cfg.architecture)
+            n_done += times.size
+        while heap[0][0] <= cfg.horizon:  # departures up to the end, then keep-alive up to the end
+            end, _, env = heapq.heappop(heap)
+            platform.release(env, end)
+        platform.expire(cfg.horizon)
+        alive = list(platform.environments())
+        wall = time.perf_counter() - t0
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return SimulationResult(summary=acc.summary(alive, wall), series=acc.series(alive), records=acc.records,
+                            environment_events=platform.events, parameters=cfg.parameters())
+
+
+@dataclass(frozen=True)
+class _Config:
+    """The validated parameters of one simulation."""
+
+    arrivals: ArrivalProcess
+    warm: Distribution
+    cold: Distribution | None
+    init: Distribution | None
+    keep_alive: float | None
+    max_concurrency: int
+    horizon: float
+    seed: int | None
+    placement: Placement
+    memory_mb: int
+    architecture: str
+    provisioned: int
+    reserved: int | None
+    resolution: float | None
+    duration_model: DurationModel | None
+    scaling: bool
+    max_environments: int | None
+    chunk_size: int
+
+    @property
+    def factor(self) -> float:
+        return self.duration_model.factor(self.memory_mb) if self.duration_model is not None else 1.0
+
+    def parameters(self) -> dict[str, Any]:
+        return {"arrivals": self.arrivals, "warm": self.warm, "cold": self.cold, "init": self.init,
+                "keep_alive": self.keep_alive, "max_concurrency": self.max_concurrency, "duration": self.horizon,
+                "seed": self.seed, "placement": self.placement.name, "memory_mb": self.memory_mb,
+                "architecture": self.architecture, "provisioned": self.provisioned, "reserved": self.reserved,
+                "series_resolution": self.resolution, "duration_model": self.duration_model,
+                "scaling": self.scaling, "max_environments": self.max_environments}
+
+
+def _validate_workload(arrivals: Any, warm: Any, cold: Any, init: Any) -> tuple:
+    """Arrivals and the three duration distributions, defaulted and checked."""
     if arrivals is None:
         arrivals = Poisson(SIMFAAS_DEFAULTS["arrival_rate"])
     elif isinstance(arrivals, (int, float)) and not isinstance(arrivals, bool):
@@ -397,28 +478,27 @@ def simulate(*, arrivals: ArrivalProcess | float | None = None, warm: Distributi
         if cold is not _COLD_DEFAULT:
             msg = "give either cold= (the whole cold response time) or init= (INIT, added to a warm draw), not both"
             raise ValueError(msg)
-        init = _check_dist("init", init)
-        cold = None
-    elif cold is _COLD_DEFAULT:
-        cold = Exponential(SIMFAAS_DEFAULTS["cold_mean"])
-    elif cold is not None:
-        cold = _check_dist("cold", cold)
+        return arrivals, warm, None, _check_dist("init", init)
+    if cold is _COLD_DEFAULT:
+        return arrivals, warm, Exponential(SIMFAAS_DEFAULTS["cold_mean"]), None
+    return arrivals, warm, (_check_dist("cold", cold) if cold is not None else None), None
+
+
+def _validate(*, arrivals: Any, warm: Any, cold: Any, init: Any, keep_alive: Any, max_concurrency: Any,
+              duration: Any, seed: Any, placement: Any, memory_mb: Any, architecture: Any, provisioned: Any,
+              reserved: Any, series_resolution: Any, duration_model: Any, scaling: bool, max_environments: Any,
+              chunk_size: Any) -> _Config:
+    """Check every parameter of ``simulate`` and say what to fix."""
+    arrivals, warm, cold, init = _validate_workload(arrivals, warm, cold, init)
     ka = None if keep_alive is None else _check_seconds("keep_alive", keep_alive, allow_zero=True, allow_inf=True)
-    if ka is not None and math.isinf(ka):
-        ka = None
     max_concurrency = _check_int("max_concurrency", max_concurrency, 1, None)
     horizon = _check_seconds("duration", duration, allow_zero=False)
-    if seed is not None:
-        seed = _check_int("seed", seed, 0, None)
-    placement = placement if isinstance(placement, Placement) else Placement(str(placement))
-    memory_mb = check_memory(memory_mb)
     if architecture not in ARCHITECTURES:
         msg = f"architecture must be one of {', '.join(ARCHITECTURES)}, got {architecture!r}"
         raise ValueError(msg)
     if reserved is not None:
         reserved = _check_int("reserved", reserved, 0, max_concurrency, " (max_concurrency)")
-    cap = reserved if reserved is not None else max_concurrency
-    provisioned = _check_int("provisioned", provisioned, 0, cap,
+    provisioned = _check_int("provisioned", provisioned, 0, reserved if reserved is not None else max_concurrency,
                              " (reserved)" if reserved is not None else " (max_concurrency)")
     res = None
     if series_resolution is not None:
@@ -430,198 +510,160 @@ def simulate(*, arrivals: ArrivalProcess | float | None = None, warm: Distributi
     if duration_model is not None and not isinstance(duration_model, DurationModel):
         msg = f"duration_model must be a DurationModel, got {duration_model!r}"
         raise TypeError(msg)
-    if max_environments is not None:
-        max_environments = _check_int("max_environments", max_environments, 1, None)
-    chunk_size = _check_int("chunk_size", chunk_size, 1, None)
-    factor = duration_model.factor(memory_mb) if duration_model is not None else 1.0
+    return _Config(
+        arrivals=arrivals, warm=warm, cold=cold, init=init, keep_alive=None if ka is None or math.isinf(ka) else ka,
+        max_concurrency=max_concurrency, horizon=horizon,
+        seed=_check_int("seed", seed, 0, None) if seed is not None else None,
+        placement=placement if isinstance(placement, Placement) else Placement(str(placement)),
+        memory_mb=check_memory(memory_mb), architecture=architecture, provisioned=provisioned, reserved=reserved,
+        resolution=res, duration_model=duration_model, scaling=scaling,
+        max_environments=(_check_int("max_environments", max_environments, 1, None)
+                          if max_environments is not None else None),
+        chunk_size=_check_int("chunk_size", chunk_size, 1, None))
 
-    # -- set up ----------------------------------------------------------------------------
-    ss = np.random.SeedSequence(seed)
-    s_arr, s_warm, s_cold, s_plat = ss.spawn(4)
-    rng_arr = np.random.default_rng(s_arr)
-    rng_warm = np.random.default_rng(s_warm)
-    rng_cold = np.random.default_rng(s_cold)
-    plat_seed = int(s_plat.generate_state(1)[0])
 
-    platform = _SimPlatform(horizon=horizon, track=res is not None, events=keep_records,
-                            account_concurrency=max_concurrency, keep_alive=ka, placement=placement,
-                            max_environments=max_environments, scaling=scaling, seed=plat_seed,
-                            min_unreserved=0, id_prefix="env")
+def _set_up(cfg: _Config, function_name: str, seed: int, keep_records: bool) -> tuple:
+    """The platform, the function's on-demand pool and its provisioned pool (or None)."""
+    platform = _SimPlatform(horizon=cfg.horizon, track=cfg.resolution is not None, events=keep_records,
+                            account_concurrency=cfg.max_concurrency, keep_alive=cfg.keep_alive,
+                            placement=cfg.placement, max_environments=cfg.max_environments, scaling=cfg.scaling,
+                            seed=seed, min_unreserved=0, id_prefix="env")
     pool = platform.pool(function_name, "$LATEST", 0.0)
-    if reserved is not None:
-        platform.set_reserved(function_name, reserved, 0.0)
+    if cfg.reserved is not None:
+        platform.set_reserved(function_name, cfg.reserved, 0.0)
     prov_pool = None
-    if provisioned:
-        for env in platform.set_provisioned(function_name, "live", "$LATEST", provisioned, 0.0):
+    if cfg.provisioned:
+        for env in platform.set_provisioned(function_name, "live", "$LATEST", cfg.provisioned, 0.0):
             platform.ready(env, 0.0)
         prov_pool = platform.provisioned_pool(function_name, "live")
+    return platform, pool, prov_pool
 
-    buckets_env = buckets_busy = None
-    req_count = cold_count = thr_count = None
-    if res is not None:
-        buckets_env = _Buckets(horizon, res)
-        buckets_busy = _Buckets(horizon, res)
-        nb = buckets_env.n
-        req_count = np.zeros(nb + 1, dtype=np.int64)
-        cold_count = np.zeros(nb + 1, dtype=np.int64)
-        thr_count = np.zeros(nb + 1, dtype=np.int64)
 
-    lat_hist = np.zeros(_LAT_BINS, dtype=np.int64)
-    code_hist = np.zeros(3 + len(_THROTTLES), dtype=np.int64)
-    provisioned_billed = 0
-    busy_time = 0.0
-    lat_sum = 0.0
-    billed_total = 0
-    init_ms_total = 0.0
-    records: list[Invocation] | None = [] if keep_records else None
-    heap: list = [(math.inf, 0, None)]  # a sentinel: the heap is never empty
-    acquire = platform.acquire
-    release = platform.release
-    n_done = 0
+def _draw_durations(cfg: _Config, rng_warm: Any, rng_cold: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Warm and cold response times (seconds) for the next *n* requests."""
+    factor = cfg.factor
+    w = cfg.warm._arr(rng_warm, n)
+    if factor != 1.0:
+        w *= factor
+    if cfg.init is not None:
+        ini = cfg.init._arr(rng_cold, n)
+        if factor != 1.0:
+            ini *= factor
+        return w, ini + w
+    if cfg.cold is not None:
+        c = cfg.cold._arr(rng_cold, n)
+        if factor != 1.0:
+            c *= factor
+        return w, c
+    return w, w
 
-    # -- run -------------------------------------------------------------------------------
-    # The loop allocates only acyclic objects (tuples, environments freed by reference counting);
-    # the cyclic collector would rescan every live heap entry again and again, a cost that grows
-    # with the number of environments, so it is paused while the loop runs.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        t0 = time.perf_counter()
-        for times in arrivals.chunks(rng_arr, horizon, chunk_size):
-            n = times.size
-            w = warm._arr(rng_warm, n)
-            if factor != 1.0:
-                w *= factor
-            if init is not None:
-                ini = init._arr(rng_cold, n)
-                if factor != 1.0:
-                    ini *= factor
-                c = ini + w
-            elif cold is not None:
-                c = cold._arr(rng_cold, n)
-                if factor != 1.0:
-                    c *= factor
-            else:
-                c = w
-            codes = bytearray(n)
-            out: list | None = [] if keep_records else None
-            _run_chunk(times.tolist(), w.tolist(), c.tolist(), codes, out, heap, acquire, release, pool,
-                       prov_pool, _CODE_OF, PROVISIONED if prov_pool is not None else None)
 
-            # Everything that does not decide the next event, a chunk at a time.
-            code = np.frombuffer(codes, dtype=np.uint8)
-            code_hist += np.bincount(code, minlength=code_hist.size)
-            served = (code < 2) | (code == _WARM_PC)
-            is_cold = code == 1
-            d = np.where(is_cold, c, w)
-            ts = times[served]
-            ds = d[served]
-            ends = np.minimum(ts + ds, horizon)
-            busy_time += float((ends - ts).sum())
-            lat_sum += float(ds.sum())
-            with np.errstate(divide="ignore"):
-                li = np.floor((np.log10(ds) - _LAT_LO_EXP) * _LAT_PER_DECADE)
-            li = np.clip(np.nan_to_num(li, neginf=-1.0), -1, _LAT_BINS - 2).astype(np.int64) + 1
-            lat_hist += np.bincount(li, minlength=_LAT_BINS)
-            billed = np.ceil(np.round(ds * 1000.0, 6))
-            billed_total += int(billed.sum())
-            if prov_pool is not None:
-                provisioned_billed += int(billed[code[served] == _WARM_PC].sum())
-            if init is not None:
-                init_ms_total += float((c[is_cold] - w[is_cold]).sum()) * 1000.0
-            if res is not None:
-                k = (times / res).astype(np.int64)
-                _count_into(req_count, k)
-                _count_into(cold_count, k[is_cold])
-                _count_into(thr_count, k[~served])
-                buckets_busy.add(ts, ends)
-                if platform.iv_start:
-                    buckets_env.add(np.array(platform.iv_start), np.array(platform.iv_end))
-                    platform.iv_start.clear()
-                    platform.iv_end.clear()
-            if records is not None:
-                _append_records(records, out, times, w, c, code, init is not None, n_done, function_name,
-                                memory_mb, architecture)
-            n_done += n
+class _Accumulator:
+    """Everything that does not decide the next event, a chunk at a time: counts, latency histogram,
+    billed milliseconds, busy time, the optional per-bucket series and records."""
 
-        # Departures up to the end, then keep-alive up to the end.
-        while heap[0][0] <= horizon:
-            end, _, env = heapq.heappop(heap)
-            release(env, end)
-        platform.expire(horizon)
-        alive = list(platform.environments())
-        wall = time.perf_counter() - t0
-    finally:
-        if gc_was_enabled:
-            gc.enable()
+    def __init__(self, cfg: _Config, platform: _SimPlatform, keep_records: bool) -> None:
+        self.cfg = cfg
+        self.platform = platform
+        self.lat_hist = np.zeros(_LAT_BINS, dtype=np.int64)
+        self.code_hist = np.zeros(3 + len(_THROTTLES), dtype=np.int64)
+        self.provisioned_billed = 0
+        self.busy_time = 0.0
+        self.lat_sum = 0.0
+        self.billed_total = 0
+        self.init_ms_total = 0.0
+        self.records: list[Invocation] | None = [] if keep_records else None
+        self.buckets_env = self.buckets_busy = None
+        if cfg.resolution is not None:
+            self.buckets_env = _Buckets(cfg.horizon, cfg.resolution)
+            self.buckets_busy = _Buckets(cfg.horizon, cfg.resolution)
+            nb = self.buckets_env.n
+            self.req_count, self.cold_count, self.thr_count = (np.zeros(nb + 1, dtype=np.int64) for _ in range(3))
 
-    # -- summarise -------------------------------------------------------------------------
-    life_sum = platform.life_sum
-    life_max = platform.life_max
-    for env in alive:
-        life = horizon - env.created_at
-        life_sum += life
-        life_max = max(life_max, life)
-    n_envs = platform.n_created
-    requests = int(code_hist.sum())
-    colds = int(code_hist[1])
-    provisioned_requests = int(code_hist[_WARM_PC])
-    throttles = requests - int(code_hist[0]) - colds - provisioned_requests
-    mean_env = life_sum / horizon
-    mean_busy = busy_time / horizon
-    served_n = requests - throttles
-    p50, p90, p99 = _quantiles(lat_hist, (0.5, 0.9, 0.99))
-    summary = Summary(
-        requests=requests,
-        cold_starts=colds,
-        throttles=throttles,
-        cold_start_ratio=colds / requests if requests else 0.0,
-        throttle_ratio=throttles / requests if requests else 0.0,
-        mean_environments=mean_env,
-        mean_busy=mean_busy,
-        mean_idle=max(mean_env - mean_busy, 0.0),
-        utilization=mean_busy / mean_env if mean_env > 0 else 0.0,
-        billed_ms_total=billed_total,
-        gb_seconds=billed_total / 1000.0 * memory_mb / 1024.0,
-        memory_mb=memory_mb,
-        architecture=architecture,
-        init_ms_total=init_ms_total,
-        latency_mean_s=lat_sum / served_n if served_n else math.nan,
-        latency_p50_s=p50,
-        latency_p90_s=p90,
-        latency_p99_s=p99,
-        environments_created=n_envs,
-        peak_environments=platform.peak,
-        environment_lifetime_mean_s=life_sum / n_envs if n_envs else 0.0,
-        environment_lifetime_max_s=life_max,
-        throttle_reasons={thr.reason: int(code_hist[_CODE_OF[thr]]) for thr in _THROTTLES
-                          if code_hist[_CODE_OF[thr]]},
-        duration=horizon,
-        wall_seconds=wall,
-        provisioned_requests=provisioned_requests,
-        provisioned_billed_ms_total=provisioned_billed,
-    )
+    def add_chunk(self, times: np.ndarray, w: np.ndarray, c: np.ndarray, code: np.ndarray,
+                  has_provisioned: bool) -> None:
+        cfg = self.cfg
+        self.code_hist += np.bincount(code, minlength=self.code_hist.size)
+        served = (code < 2) | (code == _WARM_PC)
+        is_cold = code == 1
+        d = np.where(is_cold, c, w)
+        ts = times[served]
+        ds = d[served]
+        ends = np.minimum(ts + ds, cfg.horizon)
+        self.busy_time += float((ends - ts).sum())
+        self.lat_sum += float(ds.sum())
+        with np.errstate(divide="ignore"):
+            li = np.floor((np.log10(ds) - _LAT_LO_EXP) * _LAT_PER_DECADE)
+        li = np.clip(np.nan_to_num(li, neginf=-1.0), -1, _LAT_BINS - 2).astype(np.int64) + 1
+        self.lat_hist += np.bincount(li, minlength=_LAT_BINS)
+        billed = np.ceil(np.round(ds * 1000.0, 6))
+        self.billed_total += int(billed.sum())
+        if has_provisioned:
+            self.provisioned_billed += int(billed[code[served] == _WARM_PC].sum())
+        if cfg.init is not None:
+            self.init_ms_total += float((c[is_cold] - w[is_cold]).sum()) * 1000.0
+        if cfg.resolution is not None:
+            self._add_series(times, served, is_cold, ts, ends)
 
-    series = None
-    if res is not None:
-        if alive:
-            buckets_env.add(np.array([e.created_at for e in alive]), np.full(len(alive), horizon))
+    def _add_series(self, times: np.ndarray, served: np.ndarray, is_cold: np.ndarray, ts: np.ndarray,
+                    ends: np.ndarray) -> None:
+        k = (times / self.cfg.resolution).astype(np.int64)
+        _count_into(self.req_count, k)
+        _count_into(self.cold_count, k[is_cold])
+        _count_into(self.thr_count, k[~served])
+        self.buckets_busy.add(ts, ends)
+        platform = self.platform
         if platform.iv_start:
-            buckets_env.add(np.array(platform.iv_start), np.array(platform.iv_end))
-        nb = buckets_env.n
-        envs_s = buckets_env.means(horizon)
-        busy_s = buckets_busy.means(horizon)
-        series = Series(resolution=res, time=np.arange(nb) * res, environments=envs_s, busy=busy_s,
-                        idle=np.maximum(envs_s - busy_s, 0.0), requests=req_count[:nb],
-                        cold_starts=cold_count[:nb], throttles=thr_count[:nb])
+            self.buckets_env.add(np.array(platform.iv_start), np.array(platform.iv_end))
+            platform.iv_start.clear()
+            platform.iv_end.clear()
 
-    params = {"arrivals": arrivals, "warm": warm, "cold": cold, "init": init, "keep_alive": ka,
-              "max_concurrency": max_concurrency, "duration": horizon, "seed": seed,
-              "placement": placement.name, "memory_mb": memory_mb, "architecture": architecture,
-              "provisioned": provisioned, "reserved": reserved, "series_resolution": res,
-              "duration_model": duration_model, "scaling": scaling, "max_environments": max_environments}
-    return SimulationResult(summary=summary, series=series, records=records,
-                            environment_events=platform.events, parameters=params)
+    def summary(self, alive: list, wall: float) -> Summary:
+        cfg, platform, code_hist = self.cfg, self.platform, self.code_hist
+        horizon = cfg.horizon
+        life_sum = platform.life_sum + sum(horizon - env.created_at for env in alive)
+        life_max = max([platform.life_max] + [horizon - env.created_at for env in alive])
+        n_envs = platform.n_created
+        requests = int(code_hist.sum())
+        colds = int(code_hist[1])
+        provisioned_requests = int(code_hist[_WARM_PC])
+        throttles = requests - int(code_hist[0]) - colds - provisioned_requests
+        mean_env = life_sum / horizon
+        mean_busy = self.busy_time / horizon
+        served_n = requests - throttles
+        p50, p90, p99 = _quantiles(self.lat_hist, (0.5, 0.9, 0.99))
+        return Summary(
+            requests=requests, cold_starts=colds, throttles=throttles,
+            cold_start_ratio=colds / requests if requests else 0.0,
+            throttle_ratio=throttles / requests if requests else 0.0,
+            mean_environments=mean_env, mean_busy=mean_busy, mean_idle=max(mean_env - mean_busy, 0.0),
+            utilization=mean_busy / mean_env if mean_env > 0 else 0.0,
+            billed_ms_total=self.billed_total, gb_seconds=self.billed_total / 1000.0 * cfg.memory_mb / 1024.0,
+            memory_mb=cfg.memory_mb, architecture=cfg.architecture, init_ms_total=self.init_ms_total,
+            latency_mean_s=self.lat_sum / served_n if served_n else math.nan,
+            latency_p50_s=p50, latency_p90_s=p90, latency_p99_s=p99,
+            environments_created=n_envs, peak_environments=platform.peak,
+            environment_lifetime_mean_s=life_sum / n_envs if n_envs else 0.0, environment_lifetime_max_s=life_max,
+            throttle_reasons={thr.reason: int(code_hist[_CODE_OF[thr]]) for thr in _THROTTLES
+                              if code_hist[_CODE_OF[thr]]},
+            duration=horizon, wall_seconds=wall, provisioned_requests=provisioned_requests,
+            provisioned_billed_ms_total=self.provisioned_billed)
+
+    def series(self, alive: list) -> Series | None:
+        cfg, platform = self.cfg, self.platform
+        if cfg.resolution is None:
+            return None
+        horizon, res = cfg.horizon, cfg.resolution
+        if alive:
+            self.buckets_env.add(np.array([e.created_at for e in alive]), np.full(len(alive), horizon))
+        if platform.iv_start:
+            self.buckets_env.add(np.array(platform.iv_start), np.array(platform.iv_end))
+        nb = self.buckets_env.n
+        envs_s = self.buckets_env.means(horizon)
+        busy_s = self.buckets_busy.means(horizon)
+        return Series(resolution=res, time=np.arange(nb) * res, environments=envs_s, busy=busy_s,
+                      idle=np.maximum(envs_s - busy_s, 0.0), requests=self.req_count[:nb],
+                      cold_starts=self.cold_count[:nb], throttles=self.thr_count[:nb])
 
 
 def _append_records(records, out, times, w, c, code, init_mode, offset, fn, memory_mb, arch) -> None:
