@@ -13,6 +13,63 @@ from ..isotime import _epoch
 from ._common import DEFAULT_ACCOUNT, DEFAULT_REGION, _body, _hex, _pairs, _query_pairs, _rng
 
 
+def _single_and_multi(pairs: list[tuple[str, str]]) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
+    """API Gateway's single-value map (a repeated key keeps its last value) and multi-value map; None if empty."""
+    if not pairs:
+        return None, None
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for k, v in pairs:
+        single[k] = v
+        multi.setdefault(k, []).append(v)
+    return single, multi
+
+
+def _rest_headers(headers: Any, gateway_headers: bool, domain: str, t: float, source_ip: str,
+                  r: random.Random) -> list[tuple[str, str]]:
+    """The request's headers (``Authorization`` normalised), plus API Gateway's own when asked."""
+    hpairs = [("Authorization" if k.lower() == "authorization" else k, v) for k, v in _pairs(headers)]
+    if gateway_headers:
+        present = {k.lower() for k, _ in hpairs}
+        extra = [("Host", domain),
+                 ("X-Amzn-Trace-Id", f"Root=1-{int(t):08x}-{_hex(r, 24, upper=False)}"),
+                 ("X-Forwarded-For", source_ip), ("X-Forwarded-Port", "443"),
+                 ("X-Forwarded-Proto", "https")]
+        hpairs.extend((k, v) for k, v in extra if k.lower() not in present)
+    return hpairs
+
+
+def _rest_request_context(r: random.Random, *, account_id: str, api_id: str, authorizer: Mapping[str, Any] | None,
+                          domain: str, method: str, source_ip: str, user_agent: str | None, path: str,
+                          request_id: str | None, t: float, resource: str, stage: str) -> dict[str, Any]:
+    """``requestContext`` of a REST API event, keys in AWS's order."""
+    ctx: dict[str, Any] = {"accountId": account_id, "apiId": api_id}
+    if authorizer is not None:
+        ctx["authorizer"] = dict(authorizer)
+    ctx.update({
+        "deploymentId": _hex(r, 6, upper=False),
+        "domainName": domain,
+        "domainPrefix": api_id,
+        "extendedRequestId": base64.b64encode(r.getrandbits(96).to_bytes(12, "big")).decode()[:15] + "=",
+        "httpMethod": method.upper(),
+        "identity": {
+            "accessKey": None, "accountId": None, "caller": None,
+            "cognitoAuthenticationProvider": None, "cognitoAuthenticationType": None,
+            "cognitoIdentityId": None, "cognitoIdentityPoolId": None, "principalOrgId": None,
+            "sourceIp": source_ip, "user": None, "userAgent": user_agent, "userArn": None,
+        },
+        "path": path,
+        "protocol": "HTTP/1.1",
+        "requestId": request_id or new_uuid(r),
+        "requestTime": datetime.fromtimestamp(t, timezone.utc).strftime("%d/%b/%Y:%H:%M:%S +0000"),
+        "requestTimeEpoch": int(t * 1000),
+        "resourceId": _hex(r, 6, upper=False),
+        "resourcePath": resource,
+        "stage": stage,
+    })
+    return ctx
+
+
 def api_gateway_rest_event(method: str = "GET", path: str = "/", *, resource: str | None = None,
                            path_parameters: Mapping[str, str] | None = None,
                            query: str | Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
@@ -51,65 +108,18 @@ def api_gateway_rest_event(method: str = "GET", path: str = "/", *, resource: st
     api_id = api_id or "".join(r.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(10))
     t = _epoch(time)
     domain = f"{api_id}.execute-api.{region}.amazonaws.com"
-    hpairs = []
-    for k, v in _pairs(headers):
-        hpairs.append(("Authorization" if k.lower() == "authorization" else k, v))
-    if gateway_headers:
-        present = {k.lower() for k, _ in hpairs}
-        extra = [("Host", domain),
-                 ("X-Amzn-Trace-Id", f"Root=1-{int(t):08x}-{_hex(r, 24, upper=False)}"),
-                 ("X-Forwarded-For", source_ip), ("X-Forwarded-Port", "443"),
-                 ("X-Forwarded-Proto", "https")]
-        hpairs.extend((k, v) for k, v in extra if k.lower() not in present)
-    hdrs: dict[str, str] | None = None
-    mvh: dict[str, list[str]] | None = None
-    if hpairs:
-        hdrs, mvh = {}, {}
-        for k, v in hpairs:
-            hdrs[k] = v
-            mvh.setdefault(k, []).append(v)
-    qpairs = _query_pairs(query)
-    qs: dict[str, str] | None = None
-    mvq: dict[str, list[str]] | None = None
-    if qpairs:
-        qs, mvq = {}, {}
-        for k, v in qpairs:
-            qs[k] = v
-            mvq.setdefault(k, []).append(v)
+    hdrs, mvh = _single_and_multi(_rest_headers(headers, gateway_headers, domain, t, source_ip, r))
+    qs, mvq = _single_and_multi(_query_pairs(query))
     text, b64 = _body(body)
     if is_base64_encoded is not None:
         b64 = is_base64_encoded
     user_agent = (hdrs or {}).get("User-Agent") or next(
         (v for k, v in (hdrs or {}).items() if k.lower() == "user-agent"), None)
     resource = resource or path
-    dt = datetime.fromtimestamp(t, timezone.utc)
-    ctx: dict[str, Any] = {
-        "accountId": account_id,
-        "apiId": api_id,
-    }
-    if authorizer is not None:
-        ctx["authorizer"] = dict(authorizer)
-    ctx.update({
-        "deploymentId": _hex(r, 6, upper=False),
-        "domainName": domain,
-        "domainPrefix": api_id,
-        "extendedRequestId": base64.b64encode(r.getrandbits(96).to_bytes(12, "big")).decode()[:15] + "=",
-        "httpMethod": method.upper(),
-        "identity": {
-            "accessKey": None, "accountId": None, "caller": None,
-            "cognitoAuthenticationProvider": None, "cognitoAuthenticationType": None,
-            "cognitoIdentityId": None, "cognitoIdentityPoolId": None, "principalOrgId": None,
-            "sourceIp": source_ip, "user": None, "userAgent": user_agent, "userArn": None,
-        },
-        "path": context_path if context_path is not None else f"/{stage}{path}",
-        "protocol": "HTTP/1.1",
-        "requestId": request_id or new_uuid(r),
-        "requestTime": dt.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-        "requestTimeEpoch": int(t * 1000),
-        "resourceId": _hex(r, 6, upper=False),
-        "resourcePath": resource,
-        "stage": stage,
-    })
+    ctx = _rest_request_context(
+        r, account_id=account_id, api_id=api_id, authorizer=authorizer, domain=domain, method=method,
+        source_ip=source_ip, user_agent=user_agent, path=context_path if context_path is not None else f"/{stage}{path}",
+        request_id=request_id, t=t, resource=resource, stage=stage)
     return {
         "resource": resource,
         "path": path,
