@@ -12,7 +12,6 @@ import base64
 import copy
 import datetime as _dt
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -22,38 +21,17 @@ from typing import Any
 
 from ..errors import AwsError, conflict, invalid_parameter, not_found, validation_error
 from ..isotime import lambda_timestamp
-from ..model.limits import EPHEMERAL_MAX, EPHEMERAL_MIN, ENV_VARS_LIMIT, MAX_LAYERS, MEMORY_MAX, MEMORY_MIN
 from .code import CodePackage
-
-# Runtimes accepted on create/update, in the order AWS lists them in its error message.
-RUNTIMES = [
-    "nodejs20.x", "python3.14", "provided.al2023", "python3.12", "python3.13", "nodejs24.x",
-    "nodejs22.x", "java25", "python3.10", "python3.11", "java21", "ruby3.3", "ruby3.4", "ruby3.2",
-    "python3.8", "python3.9", "java17", "nodejs16.x", "dotnet10", "dotnet8", "java11", "dotnet6",
-    "nodejs18.x", "provided.al2", "java8.al2",
-]
-DEPRECATED_RUNTIMES = {"python3.7", "python3.6", "python2.7", "go1.x", "provided", "nodejs12.x",
-                       "nodejs14.x", "java8", "dotnetcore3.1", "ruby2.7", "nodejs10.x"}
-# What this simulator can actually run: Python on the host interpreter, and custom runtimes.
-RUNNABLE_RUNTIMES = {r for r in RUNTIMES if r.startswith("python3.")} | {"provided.al2023", "provided.al2"}
+from .validation import validate_config
 
 NAME_PATTERN = (r"(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?"
                 r"(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?")
 NAMESPACED_PATTERN = (r"(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?"
                       r"(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
 QUALIFIER_PATTERN = r"\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+"
-ROLE_PATTERN = r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+"
 ALIAS_PATTERN = r"(?!^[0-9]+$)([a-zA-Z0-9-_]+)"
-ENV_KEY_PATTERN = r"[a-zA-Z]([a-zA-Z0-9_])+"
 _ARN_RX = re.compile(r"^arn:(aws[a-zA-Z-]*)?:lambda:([a-z0-9-]+):(\d{12}):function:([^:]+)(?::(.+))?$")
 _PARTIAL_RX = re.compile(r"^(\d{12}):function:([^:]+)(?::(.+))?$")
-RESERVED_ENV_KEYS = {
-    "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
-    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
-    "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
-    "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-    "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
-}
 
 
 @dataclass
@@ -213,90 +191,10 @@ class Registry:
 
     # -- validation --------------------------------------------------------------------------
 
-    def _validate_config(self, params: dict[str, Any], *, creating: bool) -> None:
-        if "Role" in params and not re.fullmatch(ROLE_PATTERN, params["Role"]):
-            raise validation_error(
-                f"1 validation error detected: Value '{params['Role']}' at 'role' failed to satisfy constraint: "
-                f"Member must satisfy regular expression pattern: {ROLE_PATTERN}")
-        runtime = params.get("Runtime")
-        if runtime is not None:
-            if runtime in DEPRECATED_RUNTIMES:
-                raise invalid_parameter(
-                    f"The runtime parameter of {runtime} is no longer supported for creating or updating AWS "
-                    "Lambda functions. We recommend you use a supported runtime while creating or updating functions.")
-            if runtime not in RUNTIMES:
-                raise invalid_parameter(
-                    f"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: "
-                    f"[{', '.join(RUNTIMES)}] or be a valid ARN")
-            if runtime not in RUNNABLE_RUNTIMES:
-                # Simplification: AWS accepts these; this simulator cannot run them locally.
-                raise invalid_parameter(
-                    f"minilambda runs Python and custom (provided.*) runtimes only, not {runtime}. Use a python3.x "
-                    "runtime, or provided.al2023 with an executable 'bootstrap'.")
-        elif creating and params.get("PackageType", "Zip") == "Zip":
-            raise invalid_parameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
-        if creating and params.get("PackageType", "Zip") == "Image":
-            raise invalid_parameter("minilambda runs Zip packages only (PackageType 'Zip'); container images need Docker.")
-        arch = params.get("Architectures")
-        if arch is not None:
-            if len(arch) > 1:
-                raise validation_error(
-                    f"1 validation error detected: Value '[{', '.join(arch)}]' at 'architectures' failed to satisfy "
-                    "constraint: Member must have length less than or equal to 1")
-            if arch and arch[0] not in ("x86_64", "arm64"):
-                raise validation_error(
-                    f"1 validation error detected: Value '[{', '.join(arch)}]' at 'architectures' failed to satisfy "
-                    "constraint: Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], "
-                    "Member must not be null]")
-        mem = params.get("MemorySize")
-        if mem is not None and not MEMORY_MIN <= mem <= MEMORY_MAX:
-            bound = "less than or equal to 10240" if mem > MEMORY_MAX else "greater than or equal to 128"
-            raise validation_error(
-                f"1 validation error detected: Value '{mem}' at 'memorySize' failed to satisfy constraint: "
-                f"Member must have value {bound}")
-        timeout = params.get("Timeout")
-        if timeout is not None and not 1 <= timeout <= self.max_timeout:
-            bound = (f"less than or equal to {self.max_timeout}" if timeout > self.max_timeout
-                     else "greater than or equal to 1")
-            raise validation_error(
-                f"1 validation error detected: Value '{timeout}' at 'timeout' failed to satisfy constraint: "
-                f"Member must have value {bound}")
-        eph = (params.get("EphemeralStorage") or {}).get("Size")
-        if eph is not None and not EPHEMERAL_MIN <= eph <= EPHEMERAL_MAX:
-            raise validation_error(
-                f"1 validation error detected: Value '{eph}' at 'ephemeralStorage.size' failed to satisfy "
-                f"constraint: Member must have value {'less than or equal to 10240' if eph > EPHEMERAL_MAX else 'greater than or equal to 512'}")
-        env = params.get("Environment")
-        if env is not None:
-            variables = env.get("Variables") or {}
-            for key in variables:
-                if not re.fullmatch(ENV_KEY_PATTERN, key):
-                    raise validation_error(
-                        f"1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: "
-                        f"Map keys must satisfy constraint: [Member must satisfy regular expression pattern: {ENV_KEY_PATTERN}]")
-                if key in RESERVED_ENV_KEYS:
-                    raise invalid_parameter(
-                        f"Lambda was unable to configure your environment variables because the environment variables "
-                        f"you have provided contains reserved keys that are currently not supported for modification. "
-                        f"Reserved keys used in this request: {key}")
-            measured = json.dumps(variables, separators=(",", ":"))
-            if len(measured.encode()) > ENV_VARS_LIMIT:
-                raise invalid_parameter(
-                    "Lambda was unable to configure your environment variables because the environment variables you "
-                    f"have provided exceeded the 4KB limit. String measured: {measured}")
-        layers = params.get("Layers")
-        if layers is not None:
-            if len(layers) > MAX_LAYERS:
-                raise invalid_parameter("Cannot reference more than 5 layers.")
-            seen = set()
-            for arn in layers:
-                base = arn.rsplit(":", 1)[0]
-                if base in seen:
-                    raise invalid_parameter(
-                        "Two different versions of the same layer are not allowed to be referenced in the same "
-                        f"function. {arn} is a duplicate.")
-                seen.add(base)
-                self.layer_by_arn(arn)
+    def _validate(self, params: dict[str, Any], *, creating: bool) -> None:
+        validate_config(params, creating=creating, max_timeout=self.max_timeout)
+        for arn in params.get("Layers") or []:
+            self.layer_by_arn(arn)
 
     def layer_by_arn(self, arn: str) -> LayerVersion:
         m = re.match(r"^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:layer:([a-zA-Z0-9-_]+):(\d+)$", arn)
@@ -336,7 +234,7 @@ class Registry:
             raise invalid_parameter(
                 f"1 validation error detected: Value '{name}' at 'functionName' failed to satisfy constraint: "
                 "Member must have length less than or equal to 64")
-        self._validate_config(params, creating=True)
+        self._validate(params, creating=True)
         if name in self.functions:
             raise conflict(f"Function already exist: {name}")
         code = self._code(params.get("Code") or {})
@@ -375,7 +273,7 @@ class Registry:
     def update_configuration(self, function_name: str, params: dict[str, Any]) -> FunctionVersion:
         name, q = self.parse_name(function_name, namespaced=False)
         fn = self.get(name)
-        self._validate_config(params, creating=False)
+        self._validate(params, creating=False)
         self._check_revision(fn.latest, params.get("RevisionId"))
         cfg = fn.latest.config
         for key in ("Runtime", "Role", "Handler", "Description", "Timeout", "MemorySize", "EphemeralStorage",

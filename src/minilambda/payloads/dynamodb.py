@@ -7,7 +7,7 @@ import json
 import random
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 from ..isotime import _epoch
 from ._common import DEFAULT_ACCOUNT, DEFAULT_REGION, _arn_parts, _hex
