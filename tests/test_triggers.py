@@ -384,3 +384,38 @@ def test_async_invoke_runs_in_the_background_on_the_wall_clock(cloud):
     assert lam.invoke(FunctionName="bg", InvocationType="Event", Payload=b"{}")["StatusCode"] == 202
     assert watched.reached.wait(60), "the event never succeeded"
     assert [r.trigger for r in cloud.invocations] == ["async"]
+
+
+def _drops(cloud):
+    return [r for r in cloud.records.events if r.step == "dropped"]
+
+
+def test_undeliverable_eventbridge_and_sns_targets_are_recorded_as_drops(vcloud):
+    """Nothing vanishes: a target queue or function that does not exist, or a service minilambda
+    does not deliver to, leaves a ``dropped`` record naming the target and the reason."""
+    events, sns = vcloud.client("events"), vcloud.client("sns")
+    missing_queue = "arn:aws:sqs:us-east-1:123456789012:gone"
+    missing_function = "arn:aws:lambda:us-east-1:123456789012:function:gone"
+    kinesis = "arn:aws:kinesis:us-east-1:123456789012:stream/s"
+    events.put_rule(Name="r", EventPattern=json.dumps({"source": ["app"]}))
+    events.put_targets(Rule="r", Targets=[{"Id": "q", "Arn": missing_queue}, {"Id": "f", "Arn": missing_function},
+                                          {"Id": "k", "Arn": kinesis}])
+    events.put_events(Entries=[{"Source": "app", "DetailType": "t", "Detail": "{}"}])
+    topic = sns.create_topic(Name="t")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=missing_queue)
+    sns.publish(TopicArn=topic, Message="m")
+    dropped = [(r.target, r.detail) for r in _drops(vcloud)]
+    assert [t for t, _ in dropped] == [missing_queue, missing_function, kinesis, missing_queue]
+    assert all(detail for _, detail in dropped)
+    assert dropped[0][1] == "events: SQS refused the message: The specified queue does not exist."
+    assert "Function not found" in dropped[1][1] and "unsupported" in dropped[2][1]
+
+
+def test_s3_notification_to_a_deleted_function_is_a_drop(vcloud):
+    s3 = vcloud.client("s3")
+    s3.create_bucket(Bucket="photos")
+    target = "arn:aws:lambda:us-east-1:123456789012:function:gone"
+    s3.put_bucket_notification_configuration(Bucket="photos", NotificationConfiguration={
+        "LambdaFunctionConfigurations": [{"LambdaFunctionArn": target, "Events": ["s3:ObjectCreated:*"]}]})
+    s3.put_object(Bucket="photos", Key="k", Body=b"x")
+    assert [r.target for r in _drops(vcloud)] == [target]

@@ -6,6 +6,8 @@ import random
 import threading
 from typing import Any, Callable
 
+from ..errors import AwsError
+
 
 Notify = Callable[[str, dict], Any]
 """``notify(target_arn, event)``: deliver *event* to the target (the Lambda side wires it to an
@@ -17,6 +19,8 @@ Drop = Callable[[str, str, str], Any]
 class AccountService:
     """What every service of one account shares: its clock, region and account, a seeded
     generator for ids, a lock, and how it reaches Lambda (*notify*) and the other services."""
+
+    service_name = "service"  # botocore's name, used in drop records
 
     def _wire(self, clock: Any, region: str, account_id: str, rng: random.Random | None, *,
               notify: Notify | None = None, sqs: Any = None, sns: Any = None, on_drop: Drop | None = None) -> None:
@@ -35,7 +39,7 @@ class AccountService:
         """Record a delivery that could not be made, as AWS's metrics would count it."""
         self.drops.append((self.clock.now(), target, reason))
         if self.on_drop is not None:
-            self.on_drop(type(self).__name__, target, reason)
+            self.on_drop(self.service_name, target, reason)
 
     def _to_queue(self, arn: str, body: str, attributes: dict[str, Any] | None = None) -> None:
         if self.sqs is None:
@@ -43,8 +47,8 @@ class AccountService:
             return
         try:
             self.sqs.send(arn, body, attributes)
-        except Exception as exc:  # noqa: BLE001 - any refusal is a drop with its reason
-            self._drop(arn, f"SQS refused the message: {exc}")
+        except AwsError as err:
+            self._drop(arn, f"SQS refused the message: {err.message}")
 
     def _to_topic(self, arn: str, body: str, subject: str | None = None) -> None:
         if self.sns is None:
@@ -52,8 +56,8 @@ class AccountService:
             return
         try:
             self.sns.publish_raw(arn, body, subject=subject)
-        except Exception as exc:  # noqa: BLE001
-            self._drop(arn, f"SNS refused the message: {exc}")
+        except AwsError as err:
+            self._drop(arn, f"SNS refused the message: {err.message}")
 
     def _to_notify(self, arn: str, event: dict[str, Any]) -> None:
         if self.notify is None:

@@ -61,6 +61,8 @@ class Rule:
 class EventBridgeBackend(AccountService):
     """EventBridge rules and targets on the default bus: state and operations, no HTTP."""
 
+    service_name = "events"
+
     def __init__(self, clock: Any, region: str = "us-east-1", account_id: str = "123456789012",
                  rng: random.Random | None = None, *, notify: Notify | None = None,
                  sqs: Any = None, sns: Any = None, on_drop: Any = None) -> None:

@@ -81,6 +81,8 @@ class Listing:
 class S3Backend(AccountService):
     """S3 for one account: buckets, objects and notification configurations."""
 
+    service_name = "s3"
+
     def __init__(self, clock: Any, region: str = "us-east-1", account_id: str = "123456789012",
                  rng: random.Random | None = None, *, notify: Notify | None = None,
                  sqs: Any = None, sns: Any = None, on_drop: Any = None) -> None:

@@ -96,6 +96,8 @@ class SnsBackend(AccountService):
     """SNS standard topics for one account and region: operations take the query parameters and
     return AWS's result fields as a dict (the adapter writes the XML)."""
 
+    service_name = "sns"
+
     def __init__(self, clock: Any, region: str = "us-east-1", account_id: str = "123456789012",
                  rng: random.Random | None = None, *, notify: Notify | None = None, sqs: Any = None, on_drop: Any = None) -> None:
         self._wire(clock, region, account_id, rng, notify=notify, sqs=sqs, on_drop=on_drop)

@@ -144,6 +144,8 @@ class Queue:
 class SqsBackend(AccountService):
     """SQS standard queues for one account and region: state and operations, no HTTP."""
 
+    service_name = "sqs"
+
     def __init__(self, clock: Any, region: str = "us-east-1", account_id: str = "123456789012",
                  rng: random.Random | None = None, *, max_message_bytes: int = MAX_MESSAGE_BYTES) -> None:
         self._wire(clock, region, account_id, rng)
