@@ -906,56 +906,29 @@ def estimate(requests: int, duration_ms: float, memory_mb: int, architecture: st
     request count says.
     """
     cat = _catalogue(prices)
-    _check_range("requests", requests, 0, None, integer=True)
-    _check_range("duration_ms", duration_ms, 0, None, "ms")
-    _check_range("memory", memory_mb, MIN_MEMORY_MB, MAX_MEMORY_MB, "MB", integer=True)
-    check_architecture(architecture, cat)
-    _check_range("init_ms", init_ms, 0, None, "ms")
-    _check_range("cold_start_ratio", cold_start_ratio, 0, 1)
-    _check_range("ephemeral storage", ephemeral_storage_mb, MIN_STORAGE_MB, MAX_STORAGE_MB, "MB",
-                 integer=True)
-    if provisioned_share is not None:
-        _check_range("provisioned_share", provisioned_share, 0, 1)
+    _check_estimate(cat, requests=requests, duration_ms=duration_ms, memory_mb=memory_mb, architecture=architecture,
+                    init_ms=init_ms, cold_start_ratio=cold_start_ratio, ephemeral_storage_mb=ephemeral_storage_mb,
+                    provisioned_share=provisioned_share)
     n = int(requests)
     share = _d(provisioned_share if provisioned_share is not None else (1 if provisioned else 0))
     n_pc = int((n * share).to_integral_value(rounding=ROUND_HALF_UP)) if provisioned else 0
-    n_od = n - n_pc
-    n_cold = int((n_od * _d(cold_start_ratio)).to_integral_value(rounding=ROUND_HALF_UP))
-    u = _Usage(function_name, architecture)
-    common = dict(memory_mb=int(memory_mb), storage_mb=int(ephemeral_storage_mb),
-                  included_mb=cat.storage_included_mb)
-    init_billed = init_is_billed(runtime, bill_init=bill_init)
-    if n_od - n_cold:
-        _add_invocation(u, duration_ms=duration_ms, init_ms=0, cold=False, init_billed=init_billed,
-                        provisioned=False, count=n_od - n_cold, **common)
-    if n_cold:
-        _add_invocation(u, duration_ms=duration_ms, init_ms=init_ms, cold=True, init_billed=init_billed,
-                        provisioned=False, count=n_cold, **common)
-    if n_pc:
-        _add_invocation(u, duration_ms=duration_ms, init_ms=0, cold=False, init_billed=True,
-                        provisioned=True, count=n_pc, **common)
-    u.api_requests = n
+    n_cold = int(((n - n_pc) * _d(cold_start_ratio)).to_integral_value(rounding=ROUND_HALF_UP))
+    u = _estimated_usage(cat, function_name, architecture, n, n_pc, n_cold, duration_ms=duration_ms,
+                         init_ms=init_ms, memory_mb=memory_mb, ephemeral_storage_mb=ephemeral_storage_mb,
+                         init_billed=init_is_billed(runtime, bill_init=bill_init))
     usages = {(function_name, architecture): u}
+    pcs = []
     if provisioned is not None:
         pc = Provisioned(provisioned.concurrency, provisioned.seconds, function_name,
                          provisioned.memory_mb or int(memory_mb),
                          provisioned.architecture or architecture, provisioned.qualifier)
         pcs = _apply_provisioned(usages, pc, cat)
-    else:
-        pcs = []
     assumptions: dict[str, Any] = {
-        "source": "estimate",
-        "requests": n,
-        "duration_ms": float(duration_ms),
-        "billed_ms_per_invocation": billed_duration_ms(float(duration_ms)),
-        "memory_mb": int(memory_mb),
-        "architecture": architecture,
-        "runtime": runtime,
-        "init_ms": float(init_ms),
-        "cold_start_ratio": float(cold_start_ratio),
-        "cold_starts": n_cold,
-        "ephemeral_storage_mb": int(ephemeral_storage_mb),
-        "init_rule": _init_rule(bill_init, cat),
+        "source": "estimate", "requests": n, "duration_ms": float(duration_ms),
+        "billed_ms_per_invocation": billed_duration_ms(float(duration_ms)), "memory_mb": int(memory_mb),
+        "architecture": architecture, "runtime": runtime, "init_ms": float(init_ms),
+        "cold_start_ratio": float(cold_start_ratio), "cold_starts": n_cold,
+        "ephemeral_storage_mb": int(ephemeral_storage_mb), "init_rule": _init_rule(bill_init, cat),
         "rounding": "each invocation rounded up to the next 1 ms; GB = MB / 1024",
     }
     if pcs:
@@ -968,6 +941,39 @@ def estimate(requests: int, duration_ms: float, memory_mb: int, architecture: st
     else:
         u.api_requests = 0
     return _make_bill(usages, cat, free_tier=free_tier, api_gateway=api_gateway, assumptions=assumptions)
+
+
+def _check_estimate(cat: PriceCatalogue, *, requests: Any, duration_ms: Any, memory_mb: Any, architecture: str,
+                    init_ms: Any, cold_start_ratio: Any, ephemeral_storage_mb: Any, provisioned_share: Any) -> None:
+    """Refuse what ``estimate`` cannot price, saying what to fix."""
+    _check_range("requests", requests, 0, None, integer=True)
+    _check_range("duration_ms", duration_ms, 0, None, "ms")
+    _check_range("memory", memory_mb, MIN_MEMORY_MB, MAX_MEMORY_MB, "MB", integer=True)
+    check_architecture(architecture, cat)
+    _check_range("init_ms", init_ms, 0, None, "ms")
+    _check_range("cold_start_ratio", cold_start_ratio, 0, 1)
+    _check_range("ephemeral storage", ephemeral_storage_mb, MIN_STORAGE_MB, MAX_STORAGE_MB, "MB", integer=True)
+    if provisioned_share is not None:
+        _check_range("provisioned_share", provisioned_share, 0, 1)
+
+
+def _estimated_usage(cat: PriceCatalogue, function_name: str, architecture: str, n: int, n_pc: int, n_cold: int, *,
+                     duration_ms: float, init_ms: float, memory_mb: int, ephemeral_storage_mb: int,
+                     init_billed: bool) -> _Usage:
+    """The usage of *n* identical invocations: warm and cold on demand, and on provisioned environments."""
+    u = _Usage(function_name, architecture)
+    common = dict(memory_mb=int(memory_mb), storage_mb=int(ephemeral_storage_mb), included_mb=cat.storage_included_mb,
+                  duration_ms=duration_ms)
+    n_warm = n - n_pc - n_cold
+    if n_warm:
+        _add_invocation(u, init_ms=0, cold=False, init_billed=init_billed, provisioned=False, count=n_warm, **common)
+    if n_cold:
+        _add_invocation(u, init_ms=init_ms, cold=True, init_billed=init_billed, provisioned=False, count=n_cold,
+                        **common)
+    if n_pc:
+        _add_invocation(u, init_ms=0, cold=False, init_billed=True, provisioned=True, count=n_pc, **common)
+    u.api_requests = n
+    return u
 
 
 __all__ = [
