@@ -17,17 +17,9 @@ import os
 import sys
 from typing import Any
 
-from .bill import (
-    MAX_MEMORY_MB,
-    MAX_STORAGE_MB,
-    MIN_MEMORY_MB,
-    MIN_STORAGE_MB,
-    ApiGateway,
-    Provisioned,
-    _check_range,
-    _d,
-    estimate,
-)
+from ._common import MAX_MEMORY_MB, MAX_STORAGE_MB, MIN_MEMORY_MB, MIN_STORAGE_MB, _check_range, _d
+from .bill import estimate
+from .usage import ApiGateway, Provisioned
 from .catalogue import DEFAULT_REGION, PriceError, available_regions, load_prices
 
 PROG = "python -m minilambda cost"

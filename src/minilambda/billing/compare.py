@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .bill import Bill, _check_range, _d, _money, estimate
+from ._common import _check_range, _d, _money
+from .bill import estimate
+from .items import Bill
 from .catalogue import PriceCatalogue
 
 HOURS_PER_MONTH = 730

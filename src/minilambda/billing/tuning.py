@@ -18,15 +18,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Sequence
 
-from .bill import (
-    MAX_MEMORY_MB,
-    MIN_MEMORY_MB,
-    BillingInputError,
-    _check_range,
-    _money,
-    billed_duration_ms,
-    estimate,
-)
+from ._common import MAX_MEMORY_MB, MIN_MEMORY_MB, BillingInputError, _check_range, _money, billed_duration_ms
+from .bill import estimate
 from .catalogue import PriceCatalogue
 
 #: Memory at which a function has the equivalent of one full vCPU.
