@@ -64,8 +64,8 @@ test-unit: venv ## (a) pytest tests/ (pytest-timeout from pyproject)
 	@$(PY) -m pytest tests $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "test-unit: pytest collected no tests"; fi; exit $$rc
 
-test-fast: venv ## the inner loop: pytest without tests that start processes (-m "not process"), no notebooks
-	@$(PY) -m pytest tests -m "not process" $(PYTEST_ARGS); rc=$$?; \
+test-fast: venv ## the inner loop: pytest -m "not process" (no environments), without tests/course (notebooks, labs, slides)
+	@$(PY) -m pytest tests -m "not process" --ignore=tests/course $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "test-fast: pytest collected no tests"; fi; exit $$rc
 
 lint-imports: venv ## (0) layer contracts of pyproject.toml [tool.importlinter] (import-linter)
