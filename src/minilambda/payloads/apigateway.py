@@ -136,6 +136,31 @@ def api_gateway_rest_event(method: str = "GET", path: str = "/", *, resource: st
     }
 
 
+def _http_headers_and_cookies(headers: Any, cookies: Sequence[str] | None) -> tuple[dict[str, str], list[str]]:
+    """HTTP API headers: names lower-cased, repeats comma-joined; ``Cookie`` headers become ``cookies``."""
+    hdrs: dict[str, str] = {}
+    cookie_list: list[str] = list(cookies or [])
+    for k, v in _pairs(headers):
+        lk = k.lower()
+        if lk == "cookie":
+            cookie_list.extend(c.strip() for c in v.split(";") if c.strip())
+            continue
+        hdrs[lk] = f"{hdrs[lk]},{v}" if lk in hdrs else v
+    return hdrs, cookie_list
+
+
+def _http_query(query: Any) -> tuple[str, dict[str, str]]:
+    """``rawQueryString`` (as sent) and ``queryStringParameters`` (repeated keys comma-joined)."""
+    if isinstance(query, str):
+        raw_qs = query.lstrip("?").split("#", 1)[0]
+    else:
+        raw_qs = "&".join(f"{quote_plus(k)}={quote_plus(v)}" for k, v in _query_pairs(query))
+    qs: dict[str, str] = {}
+    for k, v in _query_pairs(query):
+        qs[k] = f"{qs[k]},{v}" if k in qs else v
+    return raw_qs, qs
+
+
 def api_gateway_http_event(method: str = "GET", path: str = "/", *, route_key: str | None = None,
                            path_parameters: Mapping[str, str] | None = None,
                            query: str | Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
@@ -168,22 +193,9 @@ def api_gateway_http_event(method: str = "GET", path: str = "/", *, route_key: s
     api_id = api_id or "".join(r.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(10))
     t = _epoch(time)
     route_key = route_key or "$default"
-    hdrs: dict[str, str] = {}
-    cookie_list: list[str] = list(cookies or [])
-    for k, v in _pairs(headers):
-        lk = k.lower()
-        if lk == "cookie":
-            cookie_list.extend(c.strip() for c in v.split(";") if c.strip())
-            continue
-        hdrs[lk] = f"{hdrs[lk]},{v}" if lk in hdrs else v
+    hdrs, cookie_list = _http_headers_and_cookies(headers, cookies)
     domain = f"{api_id}.execute-api.{region}.amazonaws.com"
-    if isinstance(query, str):
-        raw_qs = query.lstrip("?").split("#", 1)[0]
-    else:
-        raw_qs = "&".join(f"{quote_plus(k)}={quote_plus(v)}" for k, v in _query_pairs(query))
-    qs: dict[str, str] = {}
-    for k, v in _query_pairs(query):
-        qs[k] = f"{qs[k]},{v}" if k in qs else v
+    raw_qs, qs = _http_query(query)
     raw_path = path if stage == "$default" else f"/{stage}{path}"
     text, b64 = _body(body)
     if is_base64_encoded is not None:

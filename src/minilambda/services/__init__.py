@@ -1,2 +1,2 @@
-"""The AWS services around Lambda: a backend (state + operations in plain Python) per service, and
-its adapter (``*_api.py``) speaking AWS's wire protocol. S3 and SNS still hold both in one class."""
+"""The AWS services around Lambda, one backend (state + operations in plain Python, no wire import)
+and one adapter (``*_api.py``, AWS's wire protocol) each: sqs, sns, s3, eventbridge, cloudwatch_logs."""

@@ -13,6 +13,10 @@ Adding a service takes three pieces:
    operation name to a handler ``(Request) -> Response`` that parses, calls the backend and
    answers in AWS's shapes (``JsonAdapter`` does it for the json protocol from a list of names);
 3. one line in ``Cloud._wire_services``: ``self.dispatcher.register("<botocore name>", adapter)``.
+
+An operation added to an existing service (say Lambda's ``AddPermission``) is one entry in that
+adapter's ``operations`` table (``dispatcher.adapter("lambda").operations["AddPermission"] = …``,
+or in ``LambdaApi._operations``) calling a backend method.
 """
 
 from .adapters import Adapter, JsonAdapter, QueryAdapter

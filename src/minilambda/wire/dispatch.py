@@ -32,6 +32,10 @@ class Dispatcher:
         """Serve *service* (``"sqs"``, ``"lambda"``, …) with *adapter*: the one line a new service adds."""
         self._adapters[service] = adapter
 
+    def adapter(self, service: str) -> Adapter:
+        """The adapter serving *service* (to add an operation: ``adapter.operations[name] = handler``)."""
+        return self._adapters[service]
+
     @property
     def services(self) -> list[str]:
         return sorted(self._adapters)
