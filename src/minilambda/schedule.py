@@ -256,6 +256,58 @@ def _parse_list(text: str, lo: int, hi: int, names: dict[str, int] | None, what:
     return frozenset(out)
 
 
+def _day_of_month(dom: str, expression: str) -> dict:
+    """The day-of-month field (day-of-week is '?'): values, ``L``, ``LW`` and ``nW``."""
+    kw: dict = {"dow_question": True, "dom_any": dom == "*"}
+    if dom == "*":
+        return kw
+    plain = []
+    near = set()
+    for item in dom.split(","):
+        u = item.upper()
+        if u == "L":
+            kw["dom_last"] = True
+        elif u == "LW":
+            kw["dom_last_weekday"] = True
+        elif re.fullmatch(r"\d+W", u):
+            near.add(_num(u[:-1], 1, 31, None, "Day-of-month", expression))
+        else:
+            plain.append(item)
+    if plain:
+        kw["dom_values"] = _parse_list(",".join(plain), 1, 31, None, "Day-of-month", expression)
+    kw["dom_nearest_weekday"] = frozenset(near)
+    return kw
+
+
+def _day_of_week(dow: str, expression: str) -> dict:
+    """The day-of-week field (day-of-month is '?'): values, ``L``, ``nL`` and ``d#k``."""
+    kw: dict = {"dom_any": False}
+    if dow == "*":
+        kw["dow_any"] = True
+        return kw
+    plain, last, nth = [], set(), set()
+    for item in dow.split(","):
+        u = item.upper()
+        m = re.fullmatch(r"(\w+)#(\d)", u)
+        if m:
+            k = int(m.group(2))
+            if not 1 <= k <= 5:
+                raise ValueError(f"invalid cron expression {expression!r}: '#' needs 1-5 "
+                                 f"(the k-th weekday of the month); {_CRON_HELP}")
+            nth.add((_num(m.group(1), 1, 7, _DAYS, "Day-of-week", expression), k))
+        elif u == "L":
+            plain.append("7")  # Quartz: 'L' alone in day-of-week is Saturday
+        elif re.fullmatch(r"\w+L", u):
+            last.add(_num(u[:-1], 1, 7, _DAYS, "Day-of-week", expression))
+        else:
+            plain.append(item)
+    if plain:
+        kw["dow_values"] = _parse_list(",".join(plain), 1, 7, _DAYS, "Day-of-week", expression, wrap=True)
+    kw["dow_last"] = frozenset(last)
+    kw["dow_nth"] = frozenset(nth)
+    return kw
+
+
 def _parse_cron(expression: str, inner: str) -> CronSchedule:
     fields = inner.split()
     if len(fields) != 6:
@@ -269,54 +321,7 @@ def _parse_cron(expression: str, inner: str) -> CronSchedule:
     if (dom == "?") == (dow == "?"):
         raise ValueError(f"invalid cron expression {expression!r}: exactly one of Day-of-month and "
                          f"Day-of-week must be '?'; {_CRON_HELP}")
-    kw: dict = {}
-    if dow == "?":
-        kw["dow_question"] = True
-        if dom == "*":
-            kw["dom_any"] = True
-        else:
-            kw["dom_any"] = False
-            plain = []
-            near = set()
-            for item in dom.split(","):
-                u = item.upper()
-                if u == "L":
-                    kw["dom_last"] = True
-                elif u == "LW":
-                    kw["dom_last_weekday"] = True
-                elif re.fullmatch(r"\d+W", u):
-                    near.add(_num(u[:-1], 1, 31, None, "Day-of-month", expression))
-                else:
-                    plain.append(item)
-            if plain:
-                kw["dom_values"] = _parse_list(",".join(plain), 1, 31, None, "Day-of-month", expression)
-            kw["dom_nearest_weekday"] = frozenset(near)
-    else:
-        kw["dom_any"] = False
-        if dow == "*":
-            kw["dow_any"] = True
-        else:
-            plain, last, nth = [], set(), set()
-            for item in dow.split(","):
-                u = item.upper()
-                m = re.fullmatch(r"(\w+)#(\d)", u)
-                if m:
-                    k = int(m.group(2))
-                    if not 1 <= k <= 5:
-                        raise ValueError(f"invalid cron expression {expression!r}: '#' needs 1-5 "
-                                         f"(the k-th weekday of the month); {_CRON_HELP}")
-                    nth.add((_num(m.group(1), 1, 7, _DAYS, "Day-of-week", expression), k))
-                elif u == "L":
-                    plain.append("7")  # Quartz: 'L' alone in day-of-week is Saturday
-                elif re.fullmatch(r"\w+L", u):
-                    last.add(_num(u[:-1], 1, 7, _DAYS, "Day-of-week", expression))
-                else:
-                    plain.append(item)
-            if plain:
-                kw["dow_values"] = _parse_list(",".join(plain), 1, 7, _DAYS, "Day-of-week", expression,
-                                               wrap=True)
-            kw["dow_last"] = frozenset(last)
-            kw["dow_nth"] = frozenset(nth)
+    kw = _day_of_month(dom, expression) if dow == "?" else _day_of_week(dow, expression)
     return CronSchedule(
         expression=expression,
         minutes=_parse_list(mi, 0, 59, None, "Minutes", expression),

@@ -185,13 +185,32 @@ def bill_summary(summary: Any, *, prices: PriceCatalogue | str | None = None, fr
     check_architecture(arch, cat)
     memory = int(summary.memory_mb)
     _check_range("memory", memory, MIN_MEMORY_MB, MAX_MEMORY_MB, "MB", integer=True)
+    storage = ephemeral_storage_mb or getattr(summary, "ephemeral_storage_mb", 512) or 512
+    _check_range("ephemeral storage", storage, MIN_STORAGE_MB, MAX_STORAGE_MB, "MB", integer=True)
+    rt = runtime or getattr(summary, "runtime", None) or "python3.12"
+    u = _summary_usage(summary, name, arch, memory, int(storage), cat,
+                       init_billed=init_is_billed(rt, bill_init=bill_init))
+    usages = {(name, arch): u}
+    seconds = getattr(summary, "duration", None)
+    assumptions: dict[str, Any] = {
+        "source": "simulator summary",
+        "simulated_seconds": float(seconds) if seconds is not None else None,
+        "init_rule": _init_rule(bill_init, cat),
+        "rounding": "billed_ms_total from the simulator (each invocation rounded up to 1 ms)",
+    }
+    return _finish(usages, cat, assumptions, provisioned=provisioned, api_gateway=api_gateway, free_tier=free_tier,
+                   default_seconds=seconds)
+
+
+def _summary_usage(summary: Any, name: str, arch: str, memory: int, storage: int, cat: PriceCatalogue, *,
+                   init_billed: bool) -> _Usage:
+    """The usage a simulator summary describes: billed requests, handler and INIT milliseconds, the
+    provisioned part, storage beyond the included size."""
     requests = int(summary.requests)
     throttles = int(getattr(summary, "throttles", 0) or 0)
     billed_requests = requests - throttles
     if billed_requests < 0:
         raise BillingInputError(f"summary has more throttles ({throttles}) than requests ({requests})")
-    rt = runtime or getattr(summary, "runtime", None) or "python3.12"
-    init_billed = init_is_billed(rt, bill_init=bill_init)
     init_total = _d(getattr(summary, "init_ms_total", 0) or 0)
     billed_total = getattr(summary, "billed_ms_total", None)
     with localcontext(_CTX):
@@ -199,11 +218,8 @@ def bill_summary(summary: Any, *, prices: PriceCatalogue | str | None = None, fr
             billed_total = _d(summary.gb_seconds) * MB_PER_GB * MS_PER_S / memory
         billed_total = _d(billed_total)
         includes_init = bool(getattr(summary, "bill_init", True))
-        handler_ms = billed_total - init_total if includes_init else billed_total
-        handler_ms = max(handler_ms, ZERO)
+        handler_ms = max(billed_total - init_total if includes_init else billed_total, ZERO)
         init_part = init_total if init_billed else ZERO
-        storage = ephemeral_storage_mb or getattr(summary, "ephemeral_storage_mb", 512) or 512
-        _check_range("ephemeral storage", storage, MIN_STORAGE_MB, MAX_STORAGE_MB, "MB", integer=True)
         u = _Usage(name, arch)
         u.memory[memory] += billed_requests
         u.requests = billed_requests
@@ -216,20 +232,11 @@ def bill_summary(summary: Any, *, prices: PriceCatalogue | str | None = None, fr
         u.pc_gb_s = gb_seconds(pc_ms, memory)
         u.duration_gb_s = gb_seconds(handler_ms - pc_ms, memory)
         u.init_gb_s = gb_seconds(init_part, memory)
-        extra = int(storage) - cat.storage_included_mb
+        extra = storage - cat.storage_included_mb
         if extra > 0:
             u.storage_gb_s = gb_seconds(handler_ms + init_part, extra)
         u.api_requests = requests
-    usages = {(name, arch): u}
-    seconds = getattr(summary, "duration", None)
-    assumptions: dict[str, Any] = {
-        "source": "simulator summary",
-        "simulated_seconds": float(seconds) if seconds is not None else None,
-        "init_rule": _init_rule(bill_init, cat),
-        "rounding": "billed_ms_total from the simulator (each invocation rounded up to 1 ms)",
-    }
-    return _finish(usages, cat, assumptions, provisioned=provisioned, api_gateway=api_gateway, free_tier=free_tier,
-                   default_seconds=seconds)
+    return u
 
 
 def estimate(requests: int, duration_ms: float, memory_mb: int, architecture: str = "x86_64", *,
