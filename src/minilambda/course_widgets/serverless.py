@@ -58,11 +58,13 @@ def explore_daily_traffic(peak_rps: float = 2.0, night_rps: float = 0.0, duratio
                           memory: int = 512, keep_alive: float = 600.0, init_ms: float = 500.0,
                           server_rps: float = 50.0, server_hourly_usd: float = 0.0416, min_servers: int = 2,
                           seed: int = 1) -> DailyTrafficResult:
-    """Simulate a day whose rate follows :data:`DAY_SHAPE` between *night_rps* and *peak_rps*.
+    """Simulate two days whose rate follows :data:`DAY_SHAPE` between *night_rps* and *peak_rps*,
+    and report the second (which begins with the environments the first night left alive).
 
     Lambda pays per request and per GB-second, INIT included (AWS's rule since August 2025);
     the servers are sized for the peak (at least *min_servers*, for availability) and paid every
     hour of the day. Environments idle longer than *keep_alive* seconds are reclaimed.
+    Simplification: *lambda_usd* is half the two days' bill and *p99_ms* covers both days.
     """
     from ..billing.bill import bill_summary
     from ..sim import Constant, Diurnal, Exponential, simulate
@@ -72,17 +74,20 @@ def explore_daily_traffic(peak_rps: float = 2.0, night_rps: float = 0.0, duratio
         raise ValueError(msg)
     hourly = [night_rps + (peak_rps - night_rps) * s for s in DAY_SHAPE]
     res = simulate(arrivals=Diurnal(hourly=hourly), warm=Exponential(mean=duration_ms / 1000.0),
-                   init=Constant(init_ms / 1000.0), keep_alive=keep_alive, duration=SECONDS_PER_DAY, seed=seed,
-                   memory_mb=int(memory), series_resolution=600.0)
+                   init=Constant(init_ms / 1000.0), keep_alive=keep_alive, duration=2 * SECONDS_PER_DAY,
+                   seed=seed, memory_mb=int(memory), series_resolution=600.0)
     s, series = res.summary, res.series
+    day = slice(len(series) // 2, len(series))  # the second day: it starts with last night's environments
+    requests, cold = int(series.requests[day].sum()), int(series.cold_starts[day].sum())
     servers = max(min_servers, math.ceil(peak_rps / server_rps))
-    zero = float(np.sum(series.environments < 1e-9)) * series.resolution / 3600.0
+    zero = float(np.sum(series.environments[day] < 1e-9)) * series.resolution / 3600.0
     return DailyTrafficResult(
-        peak_rps=peak_rps, night_rps=night_rps, requests=s.requests, cold_starts=s.cold_starts,
-        cold_start_ratio=s.cold_start_ratio, lambda_usd=float(bill_summary(s).total_usd),
+        peak_rps=peak_rps, night_rps=night_rps, requests=requests, cold_starts=cold,
+        cold_start_ratio=cold / requests if requests else 0.0, lambda_usd=float(bill_summary(s).total_usd) / 2,
         server_usd=servers * server_hourly_usd * 24, servers=servers, hours_at_zero=zero,
-        peak_environments=s.peak_environments, p99_ms=s.latency_p99_s * 1000.0,
-        hours=series.time / 3600.0, environments=series.environments, rate=series.requests / series.resolution)
+        peak_environments=int(np.ceil(series.environments[day].max())), p99_ms=s.latency_p99_s * 1000.0,
+        hours=series.time[day] / 3600.0 - 24, environments=series.environments[day],
+        rate=series.requests[day] / series.resolution)
 
 
 def draw_daily_traffic(result: DailyTrafficResult):
@@ -149,7 +154,7 @@ OFFERINGS: tuple[Offering, ...] = (
     Offering("Amazon S3", "data", "object storage; emits events on changes", "GB-month + requests",
              "https://docs.aws.amazon.com/AmazonS3/latest/userguide/Welcome.html", True, "06"),
     Offering("Amazon DynamoDB", "data", "key-value/document database, on-demand capacity",
-             "read/write request units + GB-month",
+             "request units + GB-month",
              "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Introduction.html", False, "08"),
     Offering("Amazon SQS", "integration", "queues that decouple producers and consumers", "requests",
              "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/welcome.html", True, "06"),
@@ -252,9 +257,10 @@ def draw_offerings():
     from matplotlib.patches import FancyBboxPatch
 
     categories = list(dict.fromkeys(o.category for o in OFFERINGS))
-    fig, ax = _shell.figure(10, 3.4)
+    fig, ax = _shell.figure(10, 2.8)
+    fig.subplots_adjust(bottom=0.02, top=0.9)
     ax.set_xlim(0, len(categories))
-    ax.set_ylim(0, 5)
+    ax.set_ylim(0.8, 5)
     ax.axis("off")
     ax.set_title("AWS serverless offerings (green: runs on your Cloud; grey: read the docs)")
     for col, cat in enumerate(categories):
