@@ -24,7 +24,7 @@ from typing import Any, Iterable
 from . import _shell
 
 __all__ = [
-    "RUNTIME_API", "python_bootstrap", "RIC_BOOTSTRAP", "ric_layer_files",
+    "RUNTIME_API", "python_bootstrap", "RIC_BOOTSTRAP", "ric_layer_files", "EXTENSION_SOURCE", "zip_with_modes",
     "CliOutcome", "cli_payload", "cli_payload_explorer", "CLI_V1_REJECTS",
     "RuntimeTiming", "explore_runtimes", "draw_runtimes",
 ]
@@ -58,8 +58,10 @@ sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
 module_name, function_name = os.environ["_HANDLER"].rsplit(".", 1)
 try:
     handler = getattr(importlib.import_module(module_name), function_name)
-except Exception as exc:
-    call("/init/error", error_body(exc), {{"Lambda-Runtime-Function-Error-Type": "Runtime.ImportError"}})
+except Exception as exc:  # report it as AWS's Python runtime does, then stop
+    body = {{"errorMessage": f"Unable to import module '{{module_name}}': {{exc}}",
+            "errorType": "Runtime.ImportModuleError", "stackTrace": []}}
+    call("/init/error", json.dumps(body).encode(), {{"Lambda-Runtime-Function-Error-Type": "Runtime.ImportModuleError"}})
     sys.exit(1)
 while True:
     headers, event = call("/invocation/next")
@@ -122,6 +124,42 @@ def ric_layer_files() -> dict[str, bytes]:
         with open(origin, "rb") as fh:
             files[f"python/{os.path.basename(origin)}"] = fh.read()
     return files
+
+
+# An external extension: its own process, registered with the Extensions API, told of each invoke.
+EXTENSION_SOURCE = '''#!/usr/bin/env python3
+"""shop-logger: an external Lambda extension (ships in a layer as extensions/shop-logger)."""
+import json, os, urllib.request
+
+API = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2020-01-01/extension"
+register = urllib.request.Request(API + "/register", data=json.dumps({"events": ["INVOKE", "SHUTDOWN"]}).encode(),
+                                  headers={"Lambda-Extension-Name": "shop-logger"}, method="POST")
+extension_id = urllib.request.urlopen(register).headers["Lambda-Extension-Identifier"]
+while True:
+    nxt = urllib.request.Request(API + "/event/next", headers={"Lambda-Extension-Identifier": extension_id})
+    event = json.loads(urllib.request.urlopen(nxt).read())
+    print("[shop-logger]", event["eventType"], event.get("requestId", ""), flush=True)
+    if event["eventType"] == "SHUTDOWN":
+        break
+'''
+
+
+def zip_with_modes(files: dict[str, str | bytes], executables: Iterable[str] = ()) -> bytes:
+    """Zip *files* like ``zip_files``, marking the paths in *executables* executable (mode 755)."""
+    import io
+    import stat
+    import zipfile
+
+    run = set(executables)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = ((0o755 if name in run else 0o644) | stat.S_IFREG) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            data = files[name]
+            zf.writestr(info, data.encode() if isinstance(data, str) else data)
+    return buf.getvalue()
 
 
 # ---------------------------------------------------------------------------------------------
