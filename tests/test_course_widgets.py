@@ -194,3 +194,32 @@ def _warm(inv):
 def test_explore_runtimes_needs_cold_and_warm():
     with pytest.raises(ValueError, match="at least one cold and one warm"):
         R.explore_runtimes({"empty": []})
+
+
+def test_generated_scripts_compile_and_zip_keeps_modes():
+    import io
+    import zipfile
+
+    compile(R.python_bootstrap(), "bootstrap", "exec")
+    compile(R.EXTENSION_SOURCE, "shop-logger", "exec")
+    data = R.zip_with_modes({"extensions/x": "#!/bin/sh\n", "README": "hi"}, executables=["extensions/x"])
+    modes = {i.filename: i.external_attr >> 16 & 0o777 for i in zipfile.ZipFile(io.BytesIO(data)).infolist()}
+    assert modes == {"extensions/x": 0o755, "README": 0o644}
+
+
+def test_runtime_api_diagram_and_table():
+    assert {path for _m, path, _w in R.RUNTIME_API} >= {"/runtime/invocation/next", "/runtime/init/error"}
+    assert R.draw_runtime_api().axes[0].get_title()
+    rows = [R.RuntimeTiming("a", 100.0, 1.0, 1, 1)]
+    assert R.draw_runtimes(rows).axes[0].get_ylabel().startswith("milliseconds")
+
+
+def test_a_failing_import_is_reported_as_aws_does():
+    with Cloud(clock="virtual", start=1_767_225_600, seed=1) as cloud:
+        lam = cloud.client("lambda")
+        lam.create_function(FunctionName="broken", Runtime="provided.al2023", Handler="app.handler", Role=ROLE,
+                            Code={"ZipFile": zip_files({"bootstrap": R.python_bootstrap(), "app.py": "import nope\n"})})
+        reply = lam.invoke(FunctionName="broken", Payload=b"{}")
+        body = json.loads(reply["Payload"].read())
+        assert reply["FunctionError"] == "Unhandled" and body["errorType"] == "Runtime.ImportModuleError"
+        assert body["errorMessage"].startswith("Unable to import module 'app'")

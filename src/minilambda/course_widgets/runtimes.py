@@ -26,7 +26,7 @@ from . import _shell
 __all__ = [
     "RUNTIME_API", "python_bootstrap", "RIC_BOOTSTRAP", "ric_layer_files", "EXTENSION_SOURCE", "zip_with_modes",
     "CliOutcome", "cli_payload", "cli_payload_explorer", "CLI_V1_REJECTS",
-    "RuntimeTiming", "explore_runtimes", "draw_runtimes",
+    "RuntimeTiming", "explore_runtimes", "draw_runtimes", "draw_runtime_api",
 ]
 
 # (method, path under http://$AWS_LAMBDA_RUNTIME_API/2018-06-01, when a runtime calls it)
@@ -267,4 +267,36 @@ def draw_runtimes(rows: list[RuntimeTiming]):
     ax.set_ylabel("milliseconds (median, log scale)")
     ax.set_title("Measured on this machine: INIT vs a warm invocation")
     ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+# (from, to, label) on the lifelines 0 = Lambda (Runtime API), 1 = bootstrap, 2 = handler
+_SEQUENCE = (
+    (1, 0, "GET /runtime/invocation/next  (waits)"),
+    (0, 1, "event + Lambda-Runtime-Aws-Request-Id, -Deadline-Ms"),
+    (1, 2, "handler(event, context)"),
+    (2, 1, "return result  (or raise)"),
+    (1, 0, "POST /invocation/{id}/response  (or /error)"),
+    (1, 0, "GET /runtime/invocation/next  (the next event...)"),
+)
+
+
+def draw_runtime_api():
+    """A sequence diagram of one invocation through a custom runtime."""
+    fig, ax = _shell.figure(9, 3.6)
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.9)
+    names = ("Lambda\n(Runtime API)", "bootstrap\n(the runtime)", "your handler")
+    xs = (1.0, 5.0, 9.0)
+    ax.set_xlim(0, 10)
+    ax.set_ylim(-0.3, len(_SEQUENCE) + 1.2)
+    ax.axis("off")
+    ax.set_title("One invocation through a custom runtime")
+    for x, name in zip(xs, names):
+        ax.text(x, len(_SEQUENCE) + 0.7, name, ha="center", va="center", fontsize=9,
+                bbox={"boxstyle": "round", "facecolor": "#eeeeee"})
+        ax.plot([x, x], [0, len(_SEQUENCE) + 0.3], color="#999999", linestyle="--", linewidth=1)
+    for step, (a, b, label) in enumerate(_SEQUENCE, start=1):
+        y = len(_SEQUENCE) - step + 0.5
+        ax.annotate("", xy=(xs[b], y), xytext=(xs[a], y), arrowprops={"arrowstyle": "->", "color": "#1f77b4"})
+        ax.text((xs[a] + xs[b]) / 2, y + 0.12, f"{step}. {label}", ha="center", fontsize=7.5)
     return fig
