@@ -223,3 +223,18 @@ def test_a_failing_import_is_reported_as_aws_does():
         body = json.loads(reply["Payload"].read())
         assert reply["FunctionError"] == "Unhandled" and body["errorType"] == "Runtime.ImportModuleError"
         assert body["errorMessage"].startswith("Unable to import module 'app'")
+
+
+def test_offerings_map_says_visibly_when_its_cloud_is_closed():
+    cloud = Cloud(clock="virtual", start=1_767_225_600, seed=1)
+    box = S.offerings_map(cloud)
+    cloud.close()
+    box.controls["service"].value = "Amazon SQS"
+    box.run()
+    assert "The demo failed" in box.summary.value and box.result is None
+
+
+def test_blast_radius_bars_are_labelled_even_at_zero():
+    fig = M.draw_blast_radius(M.explore_blast_radius())
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts.count("0") >= 4  # the queue's zero failures are written, not invisible

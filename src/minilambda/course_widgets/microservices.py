@@ -219,8 +219,9 @@ def draw_blast_radius(result: BlastRadiusResult):
     names = list(next(iter(result.failed.values())))
     colours = ("#d62728", "#ff7f0e", "#2ca02c")
     for k, (arch, colour) in enumerate(zip(ARCHITECTURES, colours)):
-        ax.bar([i + (k - 1) * 0.27 for i in range(len(names))], [result.failed[arch][n] for n in names], 0.27,
-               label=arch, color=colour)
+        bars = ax.bar([i + (k - 1) * 0.27 for i in range(len(names))], [result.failed[arch][n] for n in names], 0.27,
+                      label=arch, color=colour)
+        ax.bar_label(bars, fontsize=7)  # a zero is written, so every series in the legend is visible
     ax.set_xticks(range(len(names)), names)
     ax.set_ylabel("failed requests")
     ax.set_title(f"Payment down {result.outage_minutes:g} min: who fails?")

@@ -276,13 +276,17 @@ def draw_offerings():
 
 
 def offerings_map(cloud: Any):
-    """Pick a service: its purpose, price model and doc link; Run demo runs it on *cloud*."""
+    """Pick a service: its purpose, price model and doc link; Run demo runs it live on *cloud*.
+
+    Give the map a Cloud of its own so it keeps working after the notebook closes its main one;
+    a failed demo (a closed Cloud, say) is shown in the widget, not hidden in a log.
+    """
     w = _shell.widgets_module()
     picker = w.Dropdown(options=[o.name for o in OFFERINGS], value="Amazon SQS", description="service")
     info, result = w.HTML(), w.HTML()
     button = w.Button(description="Run demo", icon="play")
     box = w.VBox([w.HBox([picker, button]), info, result])
-    box.controls, box.summary, box.result = {"service": picker}, result, None
+    box.controls, box.summary, box.result, box.cloud = {"service": picker}, result, None, cloud
 
     def show(_change: Any = None) -> None:
         o = next(x for x in OFFERINGS if x.name == picker.value)
@@ -293,7 +297,12 @@ def offerings_map(cloud: Any):
         result.value = "" if o.runnable else "<i>not simulated here</i>"
 
     def run(_button: Any = None) -> None:
-        box.result = run_offering_demo(cloud, picker.value)
+        try:
+            box.result = run_offering_demo(box.cloud, picker.value)
+        except Exception as exc:  # shown to the learner: a widget callback's errors are otherwise invisible
+            box.result = None
+            result.value = f"<b>The demo failed:</b> {type(exc).__name__}: {exc}"
+            return
         result.value = f"<code>{box.result}</code>"
 
     picker.observe(show, names="value")
