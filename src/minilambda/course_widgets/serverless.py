@@ -25,6 +25,8 @@ __all__ = [
 ]
 
 SECONDS_PER_DAY = 86_400
+WARM_UP_FROM_HOUR = 18  # the run starts at 18:00 the evening before the reported day
+WARM_UP_S = (24 - WARM_UP_FROM_HOUR) * 3600
 # Share of the peak rate in each hour of the day (0 = midnight): quiet nights, a lunch peak.
 DAY_SHAPE: tuple[float, ...] = (0.0, 0.0, 0.0, 0.0, 0.0, 0.02, 0.1, 0.35, 0.6, 0.75, 0.85, 0.95,
                                 1.0, 0.95, 0.85, 0.8, 0.75, 0.7, 0.6, 0.5, 0.35, 0.2, 0.08, 0.02)
@@ -58,13 +60,14 @@ def explore_daily_traffic(peak_rps: float = 2.0, night_rps: float = 0.0, duratio
                           memory: int = 512, keep_alive: float = 600.0, init_ms: float = 500.0,
                           server_rps: float = 50.0, server_hourly_usd: float = 0.0416, min_servers: int = 2,
                           seed: int = 1) -> DailyTrafficResult:
-    """Simulate two days whose rate follows :data:`DAY_SHAPE` between *night_rps* and *peak_rps*,
-    and report the second (which begins with the environments the first night left alive).
+    """Simulate a day whose rate follows :data:`DAY_SHAPE` between *night_rps* and *peak_rps*,
+    after a warm-up from 18:00 the evening before (so midnight inherits live environments).
 
     Lambda pays per request and per GB-second, INIT included (AWS's rule since August 2025);
     the servers are sized for the peak (at least *min_servers*, for availability) and paid every
     hour of the day. Environments idle longer than *keep_alive* seconds are reclaimed.
-    Simplification: *lambda_usd* is half the two days' bill and *p99_ms* covers both days.
+    Simplification: *lambda_usd* is the whole run's bill times the reported day's share of the
+    requests, and *p99_ms* covers the whole run.
     """
     from ..billing.bill import bill_summary
     from ..sim import Constant, Diurnal, Exponential, simulate
@@ -73,20 +76,24 @@ def explore_daily_traffic(peak_rps: float = 2.0, night_rps: float = 0.0, duratio
         msg = f"need 0 <= night_rps <= peak_rps and peak_rps > 0, got night {night_rps}, peak {peak_rps}"
         raise ValueError(msg)
     hourly = [night_rps + (peak_rps - night_rps) * s for s in DAY_SHAPE]
-    res = simulate(arrivals=Diurnal(hourly=hourly), warm=Exponential(mean=duration_ms / 1000.0),
-                   init=Constant(init_ms / 1000.0), keep_alive=keep_alive, duration=2 * SECONDS_PER_DAY,
-                   seed=seed, memory_mb=int(memory), series_resolution=600.0)
+    # Start at 18:00 the day before (the curve rotated by 18 h), so the reported day, from 6 h
+    # into the run, begins with the environments the evening and night left alive.
+    res = simulate(arrivals=Diurnal(hourly=hourly[WARM_UP_FROM_HOUR:] + hourly[:WARM_UP_FROM_HOUR]),
+                   warm=Exponential(mean=duration_ms / 1000.0), init=Constant(init_ms / 1000.0),
+                   keep_alive=keep_alive, duration=SECONDS_PER_DAY + WARM_UP_S, seed=seed, memory_mb=int(memory),
+                   series_resolution=600.0)
     s, series = res.summary, res.series
-    day = slice(len(series) // 2, len(series))  # the second day: it starts with last night's environments
+    day = slice(int(WARM_UP_S // series.resolution), len(series))
     requests, cold = int(series.requests[day].sum()), int(series.cold_starts[day].sum())
     servers = max(min_servers, math.ceil(peak_rps / server_rps))
     zero = float(np.sum(series.environments[day] < 1e-9)) * series.resolution / 3600.0
+    share = requests / s.requests if s.requests else 0.0
     return DailyTrafficResult(
         peak_rps=peak_rps, night_rps=night_rps, requests=requests, cold_starts=cold,
-        cold_start_ratio=cold / requests if requests else 0.0, lambda_usd=float(bill_summary(s).total_usd) / 2,
+        cold_start_ratio=cold / requests if requests else 0.0, lambda_usd=float(bill_summary(s).total_usd) * share,
         server_usd=servers * server_hourly_usd * 24, servers=servers, hours_at_zero=zero,
         peak_environments=int(np.ceil(series.environments[day].max())), p99_ms=s.latency_p99_s * 1000.0,
-        hours=series.time[day] / 3600.0 - 24, environments=series.environments[day],
+        hours=series.time[day] / 3600.0 - WARM_UP_S / 3600.0, environments=series.environments[day],
         rate=series.requests[day] / series.resolution)
 
 
@@ -118,7 +125,7 @@ def _describe_daily(r: DailyTrafficResult) -> str:
 def daily_traffic_explorer(peak_rps: float = 2.0, night_rps: float = 0.0, keep_alive: float = 600.0):
     """Sliders for the daily curve and keep-alive; the plot shows scale-to-zero at night."""
     controls = {
-        "peak_rps": _shell.slider("float", peak_rps, 0.5, 20, 0.5, "peak req/s"),
+        "peak_rps": _shell.slider("float", peak_rps, 0.5, 5, 0.5, "peak req/s"),
         "night_rps": _shell.slider("float", night_rps, 0, 5, 0.1, "night req/s"),
         "keep_alive": _shell.slider("float", keep_alive, 0, 3600, 60, "keep-alive (s)"),
         "duration_ms": _shell.slider("float", 200, 10, 2000, 10, "duration (ms)"),
