@@ -114,6 +114,7 @@ def test_servers_are_sized_for_the_peak():
     assert r.servers == 4 and r.server_usd == pytest.approx(4 * 0.0416 * 24)
 
 
+@pytest.mark.process
 def test_every_runnable_offering_runs_its_demo_twice():
     with Cloud(clock="virtual", start=1_767_225_600, seed=1) as cloud:
         for o in S.OFFERINGS:
@@ -158,6 +159,7 @@ def test_cli_v2_decodes_base64_payloads():
     assert "Invalid base64" in box.summary.value
 
 
+@pytest.mark.process
 def test_the_stdlib_bootstrap_is_a_working_custom_runtime():
     with Cloud(clock="virtual", start=1_767_225_600, seed=1) as cloud:
         lam = cloud.client("lambda")
@@ -171,6 +173,7 @@ def test_the_stdlib_bootstrap_is_a_working_custom_runtime():
         assert [i.cold for i in cloud.invocations] == [True, False]
 
 
+@pytest.mark.process
 def test_awslambdaric_runs_from_a_layer():
     pytest.importorskip("awslambdaric")
     with Cloud(clock="virtual", start=1_767_225_600, seed=1) as cloud:
@@ -214,6 +217,7 @@ def test_runtime_api_diagram_and_table():
     assert R.draw_runtimes(rows).axes[0].get_ylabel().startswith("milliseconds")
 
 
+@pytest.mark.process
 def test_a_failing_import_is_reported_as_aws_does():
     with Cloud(clock="virtual", start=1_767_225_600, seed=1) as cloud:
         lam = cloud.client("lambda")

@@ -187,7 +187,7 @@ def _queue_arn(sqs: Any, url: str) -> str:
 
 
 def _demo_lambda(cloud: Any) -> str:
-    from ..functions import zip_files
+    from .. import zip_files
 
     lam = cloud.client("lambda")
     if "map-hello" not in [f["FunctionName"] for f in lam.list_functions()["Functions"]]:
