@@ -13,13 +13,13 @@ JUPYTER := $(VENV)/bin/jupyter
 LAB_ARGS ?=
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_ARGS ?=
-NBVAL_DIRS := $(wildcard notebooks solutions)
+NBVAL_DIRS := $(wildcard notebooks)
 
 STAMP_COURSE := $(VENV)/.stamp-course
 STAMP_TEST := $(VENV)/.stamp-test
 
 .PHONY: help venv install install-course lab test test-unit test-notebooks check-labs \
-        check-labs-fail check-slides labs slides clean
+        check-labs-fail check-labs-solved check-slides test-browser labs slides clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -44,7 +44,7 @@ lab: install-course ## open JupyterLab on the course index (127.0.0.1; extra opt
 	$(JUPYTER) lab notebooks/00-index.ipynb --ip=127.0.0.1 $(ALLOW_ROOT) $(LAB_ARGS)
 
 # `make test` runs every part even if one fails, then reports and fails if any part failed.
-TEST_PARTS := test-unit test-notebooks check-labs check-labs-fail check-slides
+TEST_PARTS := test-unit test-notebooks check-labs check-labs-fail check-labs-solved check-slides test-browser
 test: venv ## everything CI runs: pytest, nbval, labs up to date, labs fail unsolved, slides
 	@failed=(); passed=0; \
 	for part in $(TEST_PARTS); do \
@@ -72,13 +72,16 @@ test-notebooks: venv ## (b) run every notebook and solution cell (nbval-lax)
 check-labs: venv ## (c) fail if labs/ is not what solutions/ generates
 	$(PY) scripts/make_labs.py --check
 
-check-labs-fail: venv ## (d) every check cell of an unsolved lab must raise
+check-labs-fail: venv ## (d) every grader.check of an unsolved lab must fail
 	$(PY) scripts/check_labs.py
+
+check-labs-solved: check-labs ## (e) solutions pass every check (hidden tests too): wrong try, right, right again
+	$(PY) scripts/check_labs.py --solved
 
 check-slides: slides ## (e) build slides and check they load only local assets
 	$(PY) scripts/build_slides.py --check
 
-labs: $(STAMP_COURSE) ## regenerate labs/ from solutions/ (commit the result)
+labs: $(STAMP_COURSE) ## regenerate labs/ from the otter master notebooks in solutions/ (commit the result)
 	$(PY) scripts/make_labs.py
 
 slides: $(STAMP_COURSE) ## build offline decks slides/NN-topic.slides.html (needs npm)
