@@ -80,7 +80,8 @@ def _in_view(axis, loc) -> bool:
 
 def _categorical(ax, axis: str) -> bool:
     ticks = ax.get_yticklabels() if axis == "y" else ax.get_xticklabels()
-    return all(not t.get_text() or t.get_text().isdigit() for t in ticks) and axis == "y"
+    texts = [t.get_text() for t in ticks if t.get_text()]
+    return bool(texts) and not any(re.fullmatch(r"[-−\d.,k%$e+]+", t) for t in texts)
 
 
 def _colours(artist) -> list:

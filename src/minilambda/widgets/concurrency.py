@@ -61,7 +61,7 @@ def draw_concurrency(result: ConcurrencyResult):
     fig, (top, bottom) = figure(8, 3.3, rows=2, height_ratios=(2.2, 1), left=0.1, bottom=0.15, top=0.88)
     top.plot(result.time, result.concurrency, color=COLOURS["warm"], label="concurrent executions")
     top.axhline(result.limit, color="k", linestyle="--", linewidth=1, label=f"limit ({result.limit:,})")
-    top.set_ylabel("executions")
+    top.set_ylabel("concurrency (executions)")
     top.set_ylim(0, max(result.limit, result.peak_concurrency, 1) * 1.1)
     if result.throttles:
         bottom.bar(np.arange(result.throttles_per_s.size) + 0.5, result.throttles_per_s, width=0.9,
