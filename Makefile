@@ -40,8 +40,8 @@ venv: $(STAMP_TEST) ## create .venv and install the course + test tools (-e .[co
 install: venv
 install-course: $(STAMP_COURSE) ## install only what the lab needs (-e .[course])
 
-lab: install-course ## open JupyterLab on the course index (127.0.0.1; extra options in LAB_ARGS)
-	$(JUPYTER) lab notebooks/00-index.ipynb --ip=127.0.0.1 $(ALLOW_ROOT) $(LAB_ARGS)
+lab: install-course ## open JupyterLab on the course index (127.0.0.1, no news pop-up; extra options in LAB_ARGS)
+	$(PY) scripts/lab.py $(LAB_ARGS)
 
 # `make test` runs every part even if one fails, then reports and fails if any part failed.
 TEST_PARTS := test-unit test-notebooks check-labs check-labs-fail check-labs-solved check-slides test-browser
@@ -60,8 +60,8 @@ test: venv ## everything CI runs: pytest, nbval, labs up to date, labs fail unso
 	[ $${#failed[@]} -eq 0 ]
 
 # pytest exit 5 means "no tests collected": an error here, never a silent success.
-test-unit: venv ## (a) pytest tests/ (pytest-timeout from pyproject)
-	@$(PY) -m pytest tests $(PYTEST_ARGS); rc=$$?; \
+test-unit: venv ## (a) pytest tests/ without the browser checks (pytest-timeout from pyproject)
+	@$(PY) -m pytest tests --ignore=tests/course/browser $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "test-unit: pytest collected no tests"; fi; exit $$rc
 
 test-notebooks: venv ## (b) run every notebook and solution cell (nbval-lax)
@@ -80,6 +80,15 @@ check-labs-solved: check-labs ## (e) solutions pass every check (hidden tests to
 
 check-slides: slides ## (e) build slides and check they load only local assets
 	$(PY) scripts/build_slides.py --check
+
+# Browser checks need Chromium; without one they are skipped with one clear line (never silently).
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || true)
+test-browser: slides ## (f) Chromium + Playwright: JupyterLab Run All, sliders, live deck, offline decks
+	@if [ -z "$(CHROMIUM)" ]; then \
+	  echo "test-browser: SKIPPED - no Chromium found (apt-get install chromium, or CHROMIUM=/path/to/chromium)"; \
+	else \
+	  CHROMIUM="$(CHROMIUM)" $(PY) -m pytest tests/course/browser --timeout=900 -q -rs $(PYTEST_ARGS); \
+	fi
 
 labs: $(STAMP_COURSE) ## regenerate labs/ from the otter master notebooks in solutions/ (commit the result)
 	$(PY) scripts/make_labs.py
