@@ -109,6 +109,29 @@ ON_SCREEN = """() => {
 }"""
 
 
+LIVE_EXPLORER = ".jp-Cell.jp-deck-mod-onscreen .widget-vbox:has(.widget-slider):has(img)"
+LIVE_SUMMARY = f"document.querySelector('{LIVE_EXPLORER}').querySelector('.widget-html-content').innerText"
+LIVE_PLOT = f"document.querySelector('{LIVE_EXPLORER}').querySelector('img').src"
+
+
+def drag_a_slider_in_the_deck(page) -> int:
+    """Drag the first slider of the explorer on screen (arrow keys belong to the deck); 1 if it redrew."""
+    handle = page.locator(LIVE_EXPLORER).first.locator(".noUi-handle").first
+
+    def drag(dx: float):
+        def go():
+            box = handle.bounding_box()
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.mouse.down()
+            page.mouse.move(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2, steps=4)
+            page.mouse.up()
+        return go
+
+    changes_within(page, drag(40), [LIVE_SUMMARY, LIVE_PLOT], 15)  # warm-up
+    changes_within(page, drag(-25), [LIVE_SUMMARY, LIVE_PLOT], RESPONSE_S)
+    return 1
+
+
 def start_deck(page) -> None:
     page.locator(".jp-Notebook .jp-Cell").first.click()  # the deck starts at the active cell: the title
     page.keyboard.press("Control+Shift+C")
@@ -123,7 +146,7 @@ def test_live_deck_shows_code_and_live_widgets(page, lab, name):
     start_deck(page)
     first = page.evaluate(ON_SCREEN)
     assert 0 in first["cells"], f"{name}: the deck should start at the first slide, not at cell {first['cells']}"
-    code = widgets = 0
+    code = widgets = redrawn = 0
     seen: list = []
     forward = page.locator("button.jp-deck-mod-direction-forward")
     for _ in range(120):  # slides and fragments
@@ -131,6 +154,8 @@ def test_live_deck_shows_code_and_live_widgets(page, lab, name):
         seen.append(state["cells"])
         code += state["code"]
         widgets += state["widgets"]
+        if not redrawn and page.locator(LIVE_EXPLORER).count():
+            redrawn = drag_a_slider_in_the_deck(page)
         if "jp-mod-disabled" in (forward.get_attribute("class") or ""):
             break  # the last slide
         forward.click()  # the remote's "next" (arrow keys go to a code cell's editor once it is active)
@@ -139,5 +164,7 @@ def test_live_deck_shows_code_and_live_widgets(page, lab, name):
     print(f"{name}: {len(seen)} steps in the live deck, {code} code cells and {widgets} widget cells on screen")
     page.locator("button.jp-deck-mod-stop").click()
     assert code > 0, f"{name}: the live deck never shows a code cell"
+    if "cold_start_explorer(" in (ROOT / "notebooks" / name).read_text() or "cost_explorer(" in (ROOT / "notebooks" / name).read_text():
+        assert redrawn, f"{name}: no explorer on a slide redrew after its slider moved"
     assert widgets > 0, f"{name}: the live deck never shows a live widget"
     assert not page.console.errors, f"{name}: browser console errors: {page.console.errors[:5]}"
