@@ -16,8 +16,8 @@ import matplotlib.pyplot as plt
 
 COLOURS = {"cold": "#d62728", "warm": "#2ca02c", "idle": "#c7c7c7", "provisioned": "#1f77b4",
            "throttled": "#ff7f0e"}
-CONTROL_WIDTH = "360px"  # wide enough for a readable track of 100-500 steps
-LABEL_STYLE = {"description_width": "150px"}  # labels are never cut ("memory (MB)", "rate (req/s in a burst)")
+CONTROL_WIDTH = "470px"  # wide enough for a readable track of 100-500 steps
+LABEL_STYLE = {"description_width": "200px"}  # labels are never cut ("memory (MB)", "rate (req/s in a burst)")
 
 
 class Explorer(widgets.VBox):
@@ -66,7 +66,7 @@ def selection(options: Sequence[Any], value: Any, description: str):
 
 def toggles(options: Sequence[str], value: str, description: str = ""):
     """Toggle buttons wide enough for their longest label."""
-    width = f"{max(len(o) for o in options) * 0.55 + 1.5:.1f}em"
+    width = f"{max(len(o) for o in options) * 0.7 + 2.5:.1f}em"
     return widgets.ToggleButtons(options=list(options), value=value, description=description,
                                  style={"button_width": width, "description_width": "initial"})
 

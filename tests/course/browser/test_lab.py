@@ -24,6 +24,11 @@ ERRORS = """() => [...document.querySelectorAll('.jp-OutputArea-output')]
                || /^(VBox|HBox|Explorer|IntSlider|Output)\\(/.test(t.trim()))
   .map(t => t.slice(0, 300))"""
 RESPONSE_S = 1.0
+CONTROLS = """() => ({
+  tracks: [...document.querySelectorAll('.widget-slider .noUi-target')].map(e => Math.round(e.getBoundingClientRect().width)),
+  cut: [...document.querySelectorAll('.widget-label, .widget-toggle-button, .widget-dropdown select')]
+        .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.trim()),
+})"""
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +86,9 @@ def test_notebook_runs_and_its_widgets_respond(page, lab, name):
         (ROOT / "notebooks" / name).read_text()
     if uses_widgets:
         assert page.locator(".jupyter-widgets").count() > 0, f"{name}: no widget was rendered"
+    controls = page.evaluate(CONTROLS)
+    assert all(w >= 150 for w in controls["tracks"]), f"{name}: slider tracks too short to use: {controls['tracks']} px"
+    assert not controls["cut"], f"{name}: control labels cut off: {controls['cut']}"
     explorers = page.evaluate(f"[...document.querySelectorAll('.widget-vbox')].filter(b => b.querySelector('.widget-slider') && b.querySelector('img')).length")
     for i in range(explorers):
         handle = page.locator(".widget-vbox:has(.widget-slider):has(img)").nth(i).locator(".widget-slider .noUi-handle").first
