@@ -9,9 +9,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
-JUPYTER := $(VENV)/bin/jupyter
 LAB_ARGS ?=
-ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_ARGS ?=
 NBVAL_DIRS := $(wildcard notebooks)
 
