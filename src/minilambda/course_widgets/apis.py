@@ -134,14 +134,14 @@ def usage_plan_explorer(rate: float = 5.0, burst: int = 10, quota: int = 200, cl
 
 # (stage, what it checks, the refusal it answers with), in the order API Gateway applies them.
 REQUEST_PATH: tuple[tuple[str, str, str], ...] = (
-    ("CORS preflight", "OPTIONS + Origin (HTTP API CorsConfiguration)", "204, no backend"),
-    ("route / resource", "method + path match a route", "REST 403 · HTTP 404"),
-    ("authorizer", "IAM SigV4 · Lambda · JWT/Cognito", "401 · 403"),
-    ("API key", "x-api-key valid (REST)", "403 Forbidden"),
-    ("throttling", "account, stage, method, usage plan", "429"),
-    ("request validation", "params + JSON Schema body (REST)", "400"),
-    ("stage cache", "GET cached? (REST)", "hit: no integration"),
-    ("integration", "Lambda proxy · mapping template · HTTP", "502 · 504 (HTTP 503)"),
+    ("CORS\npreflight", "OPTIONS + Origin\n(HTTP API\nCorsConfiguration)", "204, no\nbackend"),
+    ("route /\nresource", "method + path\nmatch a route", "REST 403\nHTTP 404"),
+    ("authorizer", "IAM SigV4\nLambda\nJWT / Cognito", "401 · 403"),
+    ("API key", "x-api-key\nvalid (REST)", "403\nForbidden"),
+    ("throttling", "account, stage,\nmethod,\nusage plan", "429"),
+    ("request\nvalidation", "params + JSON\nSchema body\n(REST)", "400"),
+    ("stage\ncache", "GET cached?\n(REST)", "hit: skips the\nintegration"),
+    ("integration", "Lambda proxy\nmapping template\nHTTP", "502 · 504\n(HTTP API 503)"),
 )
 
 
@@ -150,19 +150,19 @@ def draw_request_path():
     plt = _shell.pyplot()
     fig, ax = plt.subplots(figsize=(11, 3.2))
     ax.set_xlim(-0.9, len(REQUEST_PATH) + 0.6)
-    ax.set_ylim(-1.6, 1.2)
+    ax.set_ylim(-1.6, 1.3)
     ax.axis("off")
     ax.text(-0.5, 0.3, "client", ha="center", va="center", fontsize=9, fontweight="bold")
     ax.text(len(REQUEST_PATH) + 0.2, 0.3, "Lambda", ha="center", va="center", fontsize=9, fontweight="bold")
     for i, (name, checks, refusal) in enumerate(REQUEST_PATH):
         x = i + 0.2
-        ax.add_patch(plt.Rectangle((x - 0.42, 0.0), 0.84, 0.6, facecolor="#e8f0fb", edgecolor="#1f77b4"))
-        ax.text(x, 0.42, name, ha="center", va="center", fontsize=8, fontweight="bold")
-        ax.text(x, 0.16, checks, ha="center", va="center", fontsize=5.8, wrap=True)
-        ax.annotate("", xy=(x, -0.55), xytext=(x, 0.0), arrowprops={"arrowstyle": "->", "color": "#d62728"})
-        ax.text(x, -0.75, refusal, ha="center", va="top", fontsize=7, color="#d62728")
-    ax.annotate("", xy=(len(REQUEST_PATH) - 0.05, 0.3), xytext=(-0.3, 0.3),
-                arrowprops={"arrowstyle": "->", "color": "#555555", "alpha": 0.35, "lw": 6})
+        ax.add_patch(plt.Rectangle((x - 0.44, -0.2), 0.88, 1.25, facecolor="#e8f0fb", edgecolor="#1f77b4"))
+        ax.text(x, 0.78, name, ha="center", va="center", fontsize=8, fontweight="bold")
+        ax.text(x, 0.2, checks, ha="center", va="center", fontsize=6.5)
+        ax.annotate("", xy=(x, -0.75), xytext=(x, -0.2), arrowprops={"arrowstyle": "->", "color": "#d62728"})
+        ax.text(x, -0.85, refusal, ha="center", va="top", fontsize=7, color="#d62728")
+    for i in range(-1, len(REQUEST_PATH)):
+        ax.annotate("", xy=(i + 0.76, 0.3), xytext=(i + 0.64, 0.3), arrowprops={"arrowstyle": "->"})
     ax.set_title("The path of one API request (left to right); red: what a refusal answers", fontsize=10)
     fig.subplots_adjust(left=0.01, right=0.99, top=0.88, bottom=0.02)
     return fig
