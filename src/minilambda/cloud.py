@@ -148,6 +148,9 @@ class Cloud:
         _OPEN_CLOUDS.add(self)
         self.triggers: Any = None
         self._services["logs"] = self.logs
+        from .services.moto_bridge import MotoBackends
+
+        self.moto_backends = MotoBackends(account_id, region)  # private moto state (moto_service)
         from .lambda_api import LambdaService
         from .triggers import install
 
@@ -306,6 +309,7 @@ class Cloud:
                 close()
         if self._gateway is not None:
             self._gateway.close()
+        self.moto_backends.close()
         self.clock.close()
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
