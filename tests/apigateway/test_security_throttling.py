@@ -197,12 +197,13 @@ def test_get_usage_shape_and_remaining():
     throttler = Throttler(account=HUGE)
     quota = QuotaSettings(10, "MONTH")
     usage = _key(quota=quota)
+    throttler.decide(_request(usage), T0 - 86_400 * 3)  # 27 November
     for i in range(3):
         throttler.decide(_request(usage), T0 + i)
-    throttler.decide(_request(usage), T0 + 86_400)
-    body = throttler.get_usage("plan1", "2026-11-29", "2026-12-01", quotas={"key1": quota})
-    assert body == {"usagePlanId": "plan1", "startDate": "2026-11-29", "endDate": "2026-12-01",
-                    "items": {"key1": [[0, 10], [3, 7], [1, 10]]}}  # December is a new month
+    throttler.decide(_request(usage), T0 + 86_400)  # 1 December: a new month
+    body = throttler.get_usage("plan1", "2026-11-26", "2026-12-02", quotas={"key1": quota})
+    assert body == {"usagePlanId": "plan1", "startDate": "2026-11-26", "endDate": "2026-12-02",
+                    "items": {"key1": [[0, 10], [1, 9], [0, 9], [0, 9], [3, 6], [1, 9], [0, 9]]}}
     assert throttler.get_usage("plan1", "2026-11-30", "2026-11-30", key_id="other")["items"] == {}
     with pytest.raises(ValueError, match="end date"):
         throttler.get_usage("plan1", "2026-12-01", "2026-11-30")

@@ -323,10 +323,17 @@ def _key_log(stage: str, usage: UsagePlanKey, settings: ThrottleSettings) -> str
 
 
 def _day_remaining(state: _KeyUsage, day: dt.date, quota: QuotaSettings | None) -> int:
-    """Remaining quota at the end of *day*: recorded if the key was used that day, else the limit."""
-    if day in state.daily_remaining:
-        return state.daily_remaining[day]
-    return 0 if quota is None else quota.limit
+    """Remaining quota at the end of *day*: the last recorded value of that period, else the limit."""
+    if quota is None:
+        return 0
+    period = period_start(_midday(day), quota.period)
+    earlier = [d for d in state.daily_remaining
+               if d <= day and period_start(_midday(d), quota.period) == period]
+    return state.daily_remaining[max(earlier)] if earlier else quota.limit
+
+
+def _midday(day: dt.date) -> float:
+    return dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.timezone.utc).timestamp()
 
 
 def resolve_method_settings(method_settings: Mapping[str, Mapping[str, Any]] | None,
