@@ -184,6 +184,10 @@ class MotoBackends:
             self._globals[id(module_globals)] = rebound
             for name in names:
                 rebound[name] = self.private(module_globals[name])
+            module = module_globals.get("__name__")
+            for name, value in module_globals.items():  # model classes that read a backend dict
+                if isinstance(value, type) and value.__module__ == module and _reads_any(value, names):
+                    rebound[name] = self.rebound_class(value)
             return rebound
 
     # -- dispatch -------------------------------------------------------------------------
@@ -250,6 +254,26 @@ class MotoBackends:
 def _is_backend_dict(value: Any) -> bool:
     cls = type(value)
     return any(k.__name__ == "BackendDict" and k.__module__ == "moto.core.base_backend" for k in cls.__mro__)
+
+
+def _reads_any(cls: type, names: list[str]) -> bool:
+    """Whether a function defined on *cls* itself names one of the module globals *names*."""
+    wanted = set(names)
+    for attr in vars(cls).values():
+        funcs = [attr.fget, attr.fset] if isinstance(attr, property) else [getattr(attr, "__func__", attr)]
+        for func in funcs:
+            code = getattr(func, "__code__", None)
+            if code is not None and wanted & _names_in(code):
+                return True
+    return False
+
+
+def _names_in(code: types.CodeType) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names_in(const)
+    return names
 
 
 def _cell_filled(cell: Any) -> bool:
