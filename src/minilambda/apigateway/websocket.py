@@ -1,0 +1,506 @@
+"""API Gateway WebSocket APIs on loopback: one ``websockets`` server per API, routes to Lambda.
+
+``ws://127.0.0.1:PORT/{stage}`` stands for AWS's ``wss://{id}.execute-api.{region}.amazonaws.com/{stage}``.
+What happens, as on AWS (aws-facts-2 §5):
+
+* the upgrade request waits for ``$connect``: its REQUEST authorizer (identity sources from headers or
+  query string; missing → 401 without invoking it; deny → 403) and its integration, whose non-2xx
+  ``statusCode`` refuses the connection with that status;
+* each message is routed by the API's ``RouteSelectionExpression`` (``$default`` takes non-JSON
+  messages and unmatched keys); no route → a ``Forbidden`` frame, an integration failure → an
+  ``Internal server error`` frame, the socket stays open; with a route response (two-way route) the
+  integration's ``body`` is sent back;
+* ``$disconnect`` runs after the close, best effort, with the close status;
+* limits: 128 KB messages and 32 KB frames (bigger → close 1009), 10 minutes idle (messages in
+  either direction, not pings) and 2 hours per connection, both on the Cloud's clock: on the
+  virtual clock they are enforced when the clock advances past them, without waiting;
+* every message and connection leaves a record for billing (messages in 32 KB units, connection
+  minutes).
+
+The ``@connections`` management API (``management.py``) posts to, describes and closes connections.
+The API's configuration is read through the Cloud's own ``apigatewayv2`` client, so whatever the
+control plane stores is what the data plane serves.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, unquote
+
+from websockets.datastructures import Headers as WsHeaders
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Response as WsResponse
+from websockets.sync.server import Server, ServerConnection, serve
+
+from ..errors import AwsError
+from . import websocket_events as ev
+from .policy import AuthorizerCache, AuthorizerConfig, AuthorizerUnavailable, AuthRequest, authorize
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..clock import Timer
+
+MESSAGE_LIMIT = 131_072        # 128 KB per message (AWS limits.md)
+FRAME_LIMIT = 32_768           # 32 KB per frame
+IDLE_TIMEOUT_S = 600.0         # 10 minutes without a message in either direction
+MAX_DURATION_S = 7_200.0       # 2 hours per connection
+DEFAULT_TIMEOUT_MS = 29_000    # WebSocket integration timeout: 50 ms – 29 s
+GOING_AWAY = (1001, "Going away")
+_REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests",
+            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+
+
+@dataclass(frozen=True, slots=True)
+class WebSocketMessage:
+    """One data message through a WebSocket API (``IN`` from a client, ``OUT`` to one)."""
+
+    time: float
+    api_id: str
+    stage: str
+    connection_id: str
+    direction: str
+    size: int
+    route_key: str | None = None
+
+    @property
+    def units(self) -> int:
+        """Billed messages: AWS meters messages in 32 KB increments."""
+        return max(1, math.ceil(self.size / FRAME_LIMIT))
+
+
+@dataclass(frozen=True, slots=True)
+class WebSocketConnectionRecord:
+    """One connection from its accepted ``$connect`` to its close."""
+
+    api_id: str
+    stage: str
+    connection_id: str
+    connected_at: float
+    disconnected_at: float
+    status_code: int
+    reason: str
+
+    @property
+    def minutes(self) -> int:
+        """Billed connection minutes (whole minutes, rounded up)."""
+        return max(1, math.ceil((self.disconnected_at - self.connected_at) / 60.0 - 1e-9))
+
+
+@dataclass(eq=False)
+class Connection:
+    """A live connection's state (mutable: it changes with every message)."""
+
+    context: ev.EventContext
+    user_agent: str
+    connected_at: float
+    last_active_at: float
+    ws: ServerConnection | None = None
+    open: bool = False
+    idle_timer: "Timer | None" = None
+    max_timer: "Timer | None" = None
+    send_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def connection_id(self) -> str:
+        return self.context.connection_id
+
+
+class ApiView:
+    """An API's routes, integrations and authorizers, read through the Cloud's ``apigatewayv2`` client."""
+
+    def __init__(self, client: Any, api_id: str) -> None:
+        self.client = client
+        self.api_id = api_id
+
+    def api(self) -> dict[str, Any]:
+        return self.client.get_api(ApiId=self.api_id)
+
+    def stage(self, name: str) -> dict[str, Any] | None:
+        try:
+            return self.client.get_stage(ApiId=self.api_id, StageName=name)
+        except self.client.exceptions.NotFoundException:
+            return None
+
+    def routes(self) -> dict[str, dict[str, Any]]:
+        items = self.client.get_routes(ApiId=self.api_id).get("Items", [])
+        return {r["RouteKey"]: r for r in items}
+
+    def integration(self, route: dict[str, Any]) -> dict[str, Any] | None:
+        target = route.get("Target") or ""
+        if not target.startswith("integrations/"):
+            return None
+        return self.client.get_integration(ApiId=self.api_id, IntegrationId=target.split("/", 1)[1])
+
+    def authorizer(self, authorizer_id: str) -> dict[str, Any]:
+        return self.client.get_authorizer(ApiId=self.api_id, AuthorizerId=authorizer_id)
+
+
+def _json_response(status: int, body: bytes) -> WsResponse:
+    headers = WsHeaders([("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return WsResponse(status, _REASONS.get(status, "Error"), headers, body)
+
+
+def _message_body(payload: bytes) -> str | None:
+    """What a two-way route sends back: the proxy result's ``body`` (or the raw result)."""
+    try:
+        result = json.loads(payload) if payload else None
+    except ValueError:
+        return payload.decode("utf-8", "replace")
+    if isinstance(result, dict) and "statusCode" in result:
+        body = result.get("body")
+        return None if body is None else str(body)
+    if result is None:
+        return None
+    return result if isinstance(result, str) else json.dumps(result)
+
+
+def connect_status(result: Any) -> tuple[int, bytes]:
+    """The handshake status a ``$connect`` integration result gives, and the refusal body.
+
+    A function error or unusable result refuses with 502 (**unverified**: AWS's exact status);
+    a result without ``statusCode`` (e.g. ``None``) accepts.
+    """
+    if not result.ok:
+        return 502, b'{"message": "Internal server error"}'
+    try:
+        out = json.loads(result.payload) if result.payload else None
+    except ValueError:
+        return 502, b'{"message": "Internal server error"}'
+    if not isinstance(out, dict) or "statusCode" not in out:
+        return 200, b""
+    try:
+        status = int(out["statusCode"])
+    except (TypeError, ValueError):
+        return 502, b'{"message": "Internal server error"}'
+    body = out.get("body")
+    return status, (body if isinstance(body, str) else json.dumps(body) if body is not None else "").encode()
+
+
+class WebSocketApis:
+    """Every WebSocket API of one Cloud: servers (started on first use), live connections, records."""
+
+    def __init__(self, cloud: Any) -> None:
+        self.cloud = cloud
+        self.messages: list[WebSocketMessage] = []
+        self.connections: list[WebSocketConnectionRecord] = []
+        self._servers: dict[str, ApiServer] = {}
+        self._open: dict[str, Connection] = {}
+        self._lock = threading.Lock()
+        self._client: Any = None
+        self._closed = False
+        self.authorizer_cache = AuthorizerCache()
+
+    # -- servers and URLs -------------------------------------------------------------------
+
+    def view(self, api_id: str) -> ApiView:
+        """How this data plane reads an API's configuration (the Cloud's ``apigatewayv2`` client)."""
+        with self._lock:
+            if self._client is None:
+                self._client = self.cloud.client("apigatewayv2")
+        return ApiView(self._client, api_id)
+
+    def server(self, api_id: str) -> "ApiServer":
+        """The API's loopback server, started on first use."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("this Cloud is closed; create a new one")
+            if api_id not in self._servers:
+                self._servers[api_id] = ApiServer(self, api_id)
+            return self._servers[api_id]
+
+    def url(self, api_id: str, stage: str) -> str:
+        """``ws://127.0.0.1:PORT/{stage}``: the stage's working URL (AWS: ``wss://{id}.execute-api…/{stage}``)."""
+        return f"{self.server(api_id).base_url}/{stage}"
+
+    def endpoint(self, api_id: str) -> str:
+        """The API's ``ApiEndpoint``: ``ws://127.0.0.1:PORT``."""
+        return self.server(api_id).base_url
+
+    def management_url(self, api_id: str, stage: str) -> str:
+        """The ``@connections`` endpoint for in-process clients, shaped like AWS's."""
+        return f"https://{api_id}.execute-api.{self.cloud.region}.amazonaws.com/{stage}"
+
+    def domain_name(self) -> str:
+        """``requestContext.domainName``: where handlers reach ``@connections`` (``http://{domainName}/{stage}``)."""
+        return self.cloud.endpoint_url.split("://", 1)[1]
+
+    # -- connections ------------------------------------------------------------------------
+
+    def opened(self, conn: Connection) -> None:
+        """A connection finished its handshake: reachable by ``@connections``, timers armed."""
+        clock = self.cloud.clock
+        with self._lock:
+            self._open[conn.connection_id] = conn
+            conn.open = True
+        conn.max_timer = clock.call_at(conn.connected_at + MAX_DURATION_S, self._expire, conn)
+        self._arm_idle(conn)
+
+    def closed(self, conn: Connection, status: int, reason: str) -> WebSocketConnectionRecord | None:
+        """Forget a connection and record it (once)."""
+        with self._lock:
+            if not conn.open:
+                return None
+            conn.open = False
+            self._open.pop(conn.connection_id, None)
+        for timer in (conn.idle_timer, conn.max_timer):
+            if timer is not None:
+                timer.cancel()
+        rec = WebSocketConnectionRecord(conn.context.api_id, conn.context.stage, conn.connection_id,
+                                        conn.connected_at, self.cloud.clock.now(), status, reason)
+        self.connections.append(rec)
+        return rec
+
+    def live(self, connection_id: str, api_id: str | None = None, stage: str | None = None) -> Connection:
+        """The open connection *connection_id* (of *api_id*/*stage* when given), else ``GoneException``."""
+        conn = self._open.get(connection_id)
+        ctx = conn.context if conn is not None else None
+        if ctx is None or (api_id and ctx.api_id != api_id) or (stage and ctx.stage != stage):
+            raise AwsError("GoneException", "", 410, error_type=None)
+        return conn  # type: ignore[return-value]
+
+    def touch(self, conn: Connection) -> None:
+        """Activity on a connection: ``LastActiveAt`` moves and the idle timeout restarts."""
+        conn.last_active_at = self.cloud.clock.now()
+        self._arm_idle(conn)
+
+    def _arm_idle(self, conn: Connection) -> None:
+        if conn.idle_timer is not None:
+            conn.idle_timer.cancel()
+        conn.idle_timer = self.cloud.clock.call_at(conn.last_active_at + IDLE_TIMEOUT_S, self._idle, conn)
+
+    def _idle(self, conn: Connection) -> None:
+        if conn.open and self.cloud.clock.now() - conn.last_active_at >= IDLE_TIMEOUT_S - 1e-9:
+            self.close_connection(conn, *GOING_AWAY)
+
+    def _expire(self, conn: Connection) -> None:
+        if conn.open:
+            self.close_connection(conn, *GOING_AWAY)
+
+    def close_connection(self, conn: Connection, code: int, reason: str) -> None:
+        """Close a connection from the server side (idle, duration, ``DeleteConnection``)."""
+        ws = conn.ws
+        if ws is not None:
+            ws.close(code, reason)
+
+    def send(self, conn: Connection, data: str | bytes, *, route_key: str | None = None) -> None:
+        """Send one message to a client, in frames of at most 32 KB, and record it."""
+        ws = conn.ws
+        if ws is None:
+            raise AwsError("GoneException", "", 410, error_type=None)
+        size = len(data.encode() if isinstance(data, str) else data)
+        step = FRAME_LIMIT // 4 if isinstance(data, str) else FRAME_LIMIT  # ≤ 4 UTF-8 bytes per character
+        with conn.send_lock:
+            try:
+                if len(data) > step:
+                    ws.send([data[i:i + step] for i in range(0, len(data), step)])
+                else:
+                    ws.send(data)
+            except ConnectionClosed:
+                raise AwsError("GoneException", "", 410, error_type=None) from None
+        self.record(conn, "OUT", size, route_key)
+        self.touch(conn)
+
+    def record(self, conn: Connection, direction: str, size: int, route_key: str | None) -> None:
+        ctx = conn.context
+        self.messages.append(WebSocketMessage(self.cloud.clock.now(), ctx.api_id, ctx.stage, ctx.connection_id,
+                                              direction, size, route_key))
+
+    def usage(self, api_id: str | None = None) -> dict[str, int]:
+        """What the bill counts: ``{"messages": 32 KB units, "connection_minutes": …}`` (closed connections)."""
+        msgs = sum(m.units for m in self.messages if api_id in (None, m.api_id))
+        minutes = sum(c.minutes for c in self.connections if api_id in (None, c.api_id))
+        return {"messages": msgs, "connection_minutes": minutes}
+
+    def close(self) -> None:
+        """Stop every server (clients see close code 1001)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            servers = list(self._servers.values())
+        for server in servers:
+            server.close()
+
+
+class ApiServer:
+    """One WebSocket API's loopback server: handshakes run ``$connect``, messages run routes."""
+
+    def __init__(self, apis: WebSocketApis, api_id: str) -> None:
+        self.apis = apis
+        self.cloud = apis.cloud
+        self.api_id = api_id
+        self._pending: dict[ServerConnection, Connection] = {}
+        self._server: Server = serve(self._serve, "127.0.0.1", 0, process_request=self._handshake,
+                                     compression=None, ping_interval=None, server_header=None,
+                                     max_size=(MESSAGE_LIMIT, FRAME_LIMIT), open_timeout=60)
+        self._thread = threading.Thread(target=self._server.serve_forever, name=f"apigw-ws-{api_id}", daemon=True)
+        self._thread.start()
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.socket.getsockname()[:2]
+        return f"ws://{host}:{port}"
+
+    def close(self) -> None:
+        self._server.shutdown()
+
+    # -- $connect ---------------------------------------------------------------------------
+
+    def _handshake(self, ws: ServerConnection, request: Any) -> WsResponse | None:
+        """Run ``$connect`` while the upgrade waits; a response refuses the connection."""
+        path, _, raw_query = request.path.partition("?")
+        stage = unquote(path.strip("/"))
+        view = self.apis.view(self.api_id)
+        stage_config = view.stage(stage) if stage and "/" not in stage else None
+        if stage_config is None:
+            return _json_response(403, b'{"message":"Forbidden"}')
+        now = self.cloud.clock.now()
+        headers = [(k, v) for k, v in request.headers.raw_items()]
+        query = parse_qsl(raw_query, keep_blank_values=True)
+        context = ev.EventContext(self.api_id, stage, ev.new_id(self.cloud.rng), int(now * 1000),
+                                  self.apis.domain_name(), str(ws.remote_address[0]),
+                                  stage_variables=dict(stage_config.get("StageVariables") or {}))
+        conn = Connection(context, request.headers.get("User-Agent", ""), now, now)
+        route = view.routes().get("$connect")
+        if route is not None:
+            refusal = self._authorize(view, conn, route, headers, query)
+            if refusal is not None:
+                return refusal
+            now = self.cloud.clock.now()
+            event = ev.connect_event(conn.context, ev.new_id(self.cloud.rng), now,
+                                     _connect_headers(headers, ws, now, self.cloud.rng), query)
+            status, body = connect_status(self._integrate(view, conn, route, event))
+            if not 200 <= status < 300:
+                return _json_response(status, body)
+        self._pending[ws] = conn
+        return None
+
+    def _authorize(self, view: ApiView, conn: Connection, route: dict[str, Any], headers: list[tuple[str, str]],
+                   query: list[tuple[str, str]]) -> WsResponse | None:
+        """The route's REQUEST authorizer (``policy.authorize``): None to go on, or the refusal."""
+        if route.get("AuthorizationType") != "CUSTOM" or not route.get("AuthorizerId"):
+            return None
+        raw = view.authorizer(route["AuthorizerId"])
+        ctx = conn.context
+        arn = f"arn:aws:execute-api:{self.cloud.region}:{self.cloud.account_id}:{ctx.api_id}/{ctx.stage}/$connect"
+        proxy_event = ev.authorizer_event(ctx, arn, ev.new_id(self.cloud.rng), self.cloud.clock.now(),
+                                          list(headers) + [("content-length", "0")], query)
+
+        def invoke(event: dict[str, Any]) -> tuple[Any, str | None]:
+            from .ports import invoke_lambda_integration
+
+            result = invoke_lambda_integration(self.cloud, raw.get("AuthorizerUri", ""), event, source_arn=arn,
+                                               timeout_ms=10_000,
+                                               check_permission=not raw.get("AuthorizerCredentialsArn"))
+            if result.outcome not in ("ok", "function_error"):
+                raise AuthorizerUnavailable(result.log)
+            payload = json.loads(result.payload) if result.payload else None
+            return payload, None if result.ok else "Unhandled"
+
+        verdict = authorize(AuthorizerConfig.from_websocket(raw), AuthRequest(arn, proxy_event), invoke,
+                            self.apis.authorizer_cache, self.cloud.clock.now())
+        if not verdict.allowed:
+            return _json_response(verdict.status_code, verdict.body.encode())
+        conn.context = replace(ctx, authorizer=dict(verdict.context))
+        return None
+
+    def _integrate(self, view: ApiView, conn: Connection, route: dict[str, Any], event: dict[str, Any]) -> Any:
+        """Run a route's integration (Lambda proxy, or MOCK) and return its ``IntegrationResult``."""
+        from .ports import IntegrationResult, invoke_lambda_integration
+
+        integration = view.integration(route)
+        if integration is None:
+            return IntegrationResult("error", log="route has no integration")
+        kind = integration.get("IntegrationType")
+        if kind == "MOCK":
+            return IntegrationResult("ok", b"")
+        if kind != "AWS_PROXY":
+            return IntegrationResult("error", log=f"{kind} integrations are not simulated for WebSocket APIs")
+        ctx = conn.context
+        source_arn = (f"arn:aws:execute-api:{self.cloud.region}:{self.cloud.account_id}:"
+                      f"{ctx.api_id}/{ctx.stage}/{route['RouteKey']}")
+        timeout = float(integration.get("TimeoutInMillis") or DEFAULT_TIMEOUT_MS)
+        return invoke_lambda_integration(self.cloud, integration.get("IntegrationUri", ""), event,
+                                         source_arn=source_arn, timeout_ms=timeout,
+                                         check_permission=not integration.get("CredentialsArn"))
+
+    # -- messages and $disconnect ----------------------------------------------------------------
+
+    def _serve(self, ws: ServerConnection) -> None:
+        """One open connection: route each message until the close, then ``$disconnect``."""
+        conn = self._pending.pop(ws)
+        conn.ws = ws
+        self.apis.opened(conn)
+        try:
+            for message in ws:
+                self._on_message(conn, message)
+        except ConnectionClosed:
+            pass
+        code, reason = _close_status(ws)
+        if self.apis.closed(conn, code, reason) is not None:
+            self._disconnect(conn, code, reason)
+
+    def _on_message(self, conn: Connection, message: str | bytes) -> None:
+        """Route one message; answer with an error frame or, on two-way routes, the result."""
+        self.apis.record(conn, "IN", len(message.encode() if isinstance(message, str) else message), None)
+        self.apis.touch(conn)
+        view = self.apis.view(self.api_id)
+        routes = view.routes()
+        expression = view.api().get("RouteSelectionExpression") or "$request.body.action"
+        key = ev.select_route_key(expression, message)
+        route = routes.get(key) if key and key not in ("$connect", "$disconnect") else None
+        route = route or routes.get("$default")
+        request_id = ev.new_id(self.cloud.rng)
+        if route is None:
+            self._reply(conn, ev.error_frame("Forbidden", conn.connection_id, request_id), None)
+            return
+        event = ev.message_event(conn.context, route["RouteKey"], ev.new_id(self.cloud.rng), request_id,
+                                 self.cloud.clock.now(), message)
+        result = self._integrate(view, conn, route, event)
+        if not result.ok:
+            self._reply(conn, ev.error_frame("Internal server error", conn.connection_id, request_id), None)
+        elif route.get("RouteResponseSelectionExpression"):
+            body = _message_body(result.payload)
+            if body is not None:
+                self._reply(conn, body, route["RouteKey"])
+
+    def _reply(self, conn: Connection, data: str, route_key: str | None) -> None:
+        try:
+            self.apis.send(conn, data, route_key=route_key)
+        except AwsError:
+            pass  # the client left meanwhile
+
+    def _disconnect(self, conn: Connection, code: int, reason: str) -> None:
+        """Best effort ``$disconnect``: its result and errors are ignored, as on AWS."""
+        try:
+            view = self.apis.view(self.api_id)
+            route = view.routes().get("$disconnect")
+            if route is not None:
+                event = ev.disconnect_event(conn.context, ev.new_id(self.cloud.rng), self.cloud.clock.now(),
+                                            code, reason)
+                self._integrate(view, conn, route, event)
+        except Exception:  # noqa: BLE001 - best effort, like AWS (a closed Cloud, a deleted API)
+            pass
+
+
+def _close_status(ws: ServerConnection) -> tuple[int, str]:
+    """The close code and reason AWS reports to ``$disconnect`` (1005 when the client sent none)."""
+    code = ws.close_code
+    if code is None or code == 1005:
+        return 1005, ev.NO_STATUS_REASON
+    return code, ws.close_reason or ""
+
+
+def _connect_headers(headers: list[tuple[str, str]], ws: ServerConnection, now: float,
+                     rng: Any) -> list[tuple[str, str]]:
+    """The ``$connect`` event's headers: the client's, without hop-by-hop ones, plus AWS's forwarding headers."""
+    drop = {"connection", "upgrade"}
+    out = [(k, v) for k, v in headers if k.lower() not in drop]
+    port = ws.local_address[1]
+    out += [("X-Amzn-Trace-Id", f"Root=1-{int(now):08x}-{rng.getrandbits(96):024x}"),
+            ("X-Forwarded-For", str(ws.remote_address[0])), ("X-Forwarded-Port", str(port)),
+            ("X-Forwarded-Proto", "http")]
+    return out
