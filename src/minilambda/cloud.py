@@ -155,6 +155,9 @@ class Cloud:
         from .triggers import install
 
         install(self)  # SQS, S3, SNS, EventBridge, the async queue and event source mappings
+        from .cloudformation import install as install_cloudformation
+
+        install_cloudformation(self)  # stacks call the Cloud's own clients
 
         self._services["lambda"] = LambdaService(self)
 
