@@ -202,13 +202,14 @@ class Cloud:
                                    "read_timeout": 1000, "connect_timeout": 5}
         if service_name == "s3":
             options["s3"] = {"addressing_style": "path"}
+        endpoint_url = config.pop("endpoint_url", None) or f"https://{service_name}.{self.region}.amazonaws.com"
         options.update(config)
         with self._lock:  # one session per Cloud: its loaded service models make new clients cheap
             if self._session is None:
                 self._session = boto3.session.Session(aws_access_key_id="minilambda",
                                                       aws_secret_access_key="minilambda", region_name=self.region)
             client = self._session.client(service_name, region_name=self.region, config=Config(**options),
-                                          endpoint_url=f"https://{service_name}.{self.region}.amazonaws.com")
+                                          endpoint_url=endpoint_url)
         attach_in_process(client, lambda req, _name=service_name: self.dispatch(_name, req))
         return client
 
