@@ -39,6 +39,7 @@ from websockets.sync.server import Server, ServerConnection, serve
 from ..errors import AwsError
 from . import websocket_events as ev
 from .policy import AuthorizerCache, AuthorizerConfig, AuthorizerUnavailable, AuthRequest, authorize
+from .throttling import THROTTLED_BODY, ThrottleSettings, TokenBucket
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..clock import Timer
@@ -48,6 +49,7 @@ FRAME_LIMIT = 32_768           # 32 KB per frame
 IDLE_TIMEOUT_S = 600.0         # 10 minutes without a message in either direction
 MAX_DURATION_S = 7_200.0       # 2 hours per connection
 DEFAULT_TIMEOUT_MS = 29_000    # WebSocket integration timeout: 50 ms – 29 s
+NEW_CONNECTIONS_PER_S = 500    # per account and Region (burst assumed equal: unverified)
 GOING_AWAY = (1001, "Going away")
 _REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests",
             500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
@@ -192,6 +194,18 @@ class WebSocketApis:
         self._client: Any = None
         self._closed = False
         self.authorizer_cache = AuthorizerCache()
+        rate = ThrottleSettings(float(NEW_CONNECTIONS_PER_S), NEW_CONNECTIONS_PER_S)
+        self._new_connections = TokenBucket(rate, cloud.clock.now())
+
+    @property
+    def closing(self) -> bool:
+        """True once the Cloud or these APIs are closing: no new Lambda work may start."""
+        return self._closed or bool(getattr(self.cloud, "_closed", False))
+
+    def admit_connection(self) -> bool:
+        """Take a token from the account's 500 new connections per second."""
+        with self._lock:
+            return self._new_connections.take(self.cloud.clock.now())
 
     # -- servers and URLs -------------------------------------------------------------------
 
@@ -357,6 +371,8 @@ class ApiServer:
         stage_config = view.stage(stage) if stage and "/" not in stage else None
         if stage_config is None:
             return _json_response(403, b'{"message":"Forbidden"}')
+        if not self.apis.admit_connection():
+            return _json_response(429, THROTTLED_BODY.encode())
         now = self.cloud.clock.now()
         headers = [(k, v) for k, v in request.headers.raw_items()]
         query = parse_qsl(raw_query, keep_blank_values=True)
@@ -412,6 +428,8 @@ class ApiServer:
         from .ports import IntegrationResult, invoke_lambda_integration
 
         integration = view.integration(route)
+        if self.apis.closing:
+            return IntegrationResult("error", log="the Cloud is closing")
         if integration is None:
             return IntegrationResult("error", log="route has no integration")
         kind = integration.get("IntegrationType")
