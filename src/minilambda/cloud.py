@@ -158,6 +158,11 @@ class Cloud:
         from .cloudformation import install as install_cloudformation
 
         install_cloudformation(self)  # stacks call the Cloud's own clients
+        from .services.cognito import install as install_cognito
+        from .services.dynamodb import install as install_dynamodb
+
+        install_dynamodb(self)  # moto's DynamoDB + Streams, and stream event source mappings
+        install_cognito(self)  # moto's user pools, tokens re-signed as AWS signs them
 
         self._services["lambda"] = LambdaService(self)
 
