@@ -165,6 +165,9 @@ class Cloud:
         install_cognito(self)  # moto's user pools, tokens re-signed as AWS signs them
 
         self._services["lambda"] = LambdaService(self)
+        from .apigateway import install as install_apigateway
+
+        self.apigateway = install_apigateway(self)  # control planes, data plane, Lambda permissions
 
     # -- services and clients ----------------------------------------------------------------
 
@@ -235,6 +238,24 @@ class Cloud:
 
                 self._runtime_dir = build_runtime_dir(os.path.join(self.workdir, "runtime"))
             return self._runtime_dir
+
+    # -- API Gateway ---------------------------------------------------------------------------
+
+    def api_url(self, api_id: str, stage: str | None = None) -> str:
+        """The base URL of an API stage on loopback (``http://127.0.0.1:PORT/{stage}``; ``$default``:
+        no stage segment), standing for ``https://{api_id}.execute-api.{region}.amazonaws.com/{stage}``."""
+        return self.apigateway.url(api_id, stage)
+
+    def http(self, method: str, url: str, *, headers: dict[str, str] | None = None,
+             body: bytes | str | None = None) -> Any:
+        """Call an API in-process (no socket), through the same code path as real HTTP requests;
+        on a virtual clock the clock advances by the request's duration. Returns an ``HttpResponse``."""
+        return self.apigateway.request(method, url, headers, body)
+
+    @property
+    def api_requests(self) -> list[Any]:
+        """Every API Gateway request so far (``ApiRequest`` records), in the order they ended."""
+        return self.apigateway.requests
 
     # -- what the Lambda API needs from the Cloud --------------------------------------------
 
@@ -318,6 +339,7 @@ class Cloud:
                 close()
         if self._gateway is not None:
             self._gateway.close()
+        self.apigateway.close()
         self.moto_backends.close()
         self.clock.close()
         if self._own_workdir:

@@ -1,0 +1,157 @@
+"""The API Gateway control planes (``apigateway`` and ``apigatewayv2``): moto, plus what moto lacks.
+
+moto answers almost every operation (on the Cloud's private backend). This adapter intercepts:
+
+* ``GetGatewayResponse(s)``: moto lists only customised responses; AWS lists every default too
+  (recording ``default_gateway_responses``);
+* ``GetUsage``: moto has none; usage comes from the data plane's quota counters (``throttling``);
+* ``TestInvokeMethod``: runs the method through the data plane (stage ``test-invoke-stage``);
+* ``CreateApi`` with ``Target`` (quick create): moto ignores it; AWS adds an ``AWS_PROXY``
+  integration, a ``$default`` route and an auto-deploying ``$default`` stage;
+* ``ApiEndpoint`` in ``CreateApi``/``GetApi``/``GetApis``/``UpdateApi``: the working local URL;
+* ``CreateDeployment``: captures the resources the new deployment serves (a stage serves its
+  deployment, not later edits);
+and tells the data plane to reload after every change.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from ..service import Request, Response
+from .responses import DEFAULT_TEMPLATE, GATEWAY_RESPONSES
+
+if TYPE_CHECKING:
+    from ..services.moto_bridge import MotoService
+    from .dataplane import ApiGateway
+
+_V2_API = re.compile(r"^/v2/apis(?:/(?P<api>[^/]+))?/?$")
+_GATEWAY_RESPONSES = re.compile(r"^/restapis/(?P<api>[^/]+)/gatewayresponses(?:/(?P<type>[^/]+))?/?$")
+_USAGE = re.compile(r"^/usageplans/(?P<plan>[^/]+)/usage/?$")
+_TEST_INVOKE = re.compile(r"^/restapis/(?P<api>[^/]+)/resources/(?P<resource>[^/]+)/methods/(?P<method>[^/]+)/?$")
+_DEPLOYMENTS = re.compile(r"^/restapis/(?P<api>[^/]+)/deployments/?$")
+
+
+class ApiGatewayControl:
+    """A Cloud service answering both API Gateway control planes (they share a signing name)."""
+
+    name = "apigateway"
+
+    def __init__(self, moto: "MotoService", dataplane: "ApiGateway") -> None:
+        self.moto = moto
+        self.dataplane = dataplane
+
+    def handle(self, request: Request) -> Response:
+        """Answer one control-plane request (moto's answer, corrected where AWS differs)."""
+        path = request.raw_path or request.path
+        method = request.method
+        if method == "GET" and (m := _GATEWAY_RESPONSES.match(path)):
+            return self._gateway_responses(request, m.group("api"), m.group("type"))
+        if method == "GET" and (m := _USAGE.match(path)):
+            return self._usage(request, m.group("plan"))
+        if method == "POST" and (m := _TEST_INVOKE.match(path)):
+            from .test_invoke import test_invoke_method
+
+            return test_invoke_method(self.dataplane, m.group("api"), m.group("resource"), m.group("method"),
+                                      request.json())
+        response = self.moto.handle(request)
+        if method != "GET" and response.status < 300:
+            self.dataplane.config.invalidate()
+            if method == "DELETE" and _V2_API.match(path):
+                self.dataplane.forget(path.rstrip("/").rsplit("/", 1)[-1])
+        if response.status < 300 and _V2_API.match(path):
+            response = self._v2_api(request, response)
+        if method == "POST" and response.status < 300 and (m := _DEPLOYMENTS.match(path)):
+            self._snapshot(m.group("api"), response)
+        return response
+
+    # -- corrections ------------------------------------------------------------------------
+
+    def _v2_api(self, request: Request, response: Response) -> Response:
+        data = json.loads(response.body or b"{}")
+        if request.method == "POST":
+            body = request.json()
+            if body.get("target"):
+                self._quick_create(data["apiId"], body)
+        items = data.get("items") if "items" in data else [data]
+        for item in items or []:
+            if "apiId" in item:
+                item["apiEndpoint"] = self._endpoint(item)
+        return Response(response.status, response.headers, json.dumps(data).encode())
+
+    def _endpoint(self, api: dict[str, Any]) -> str:
+        if api.get("protocolType") == "WEBSOCKET":
+            websockets = getattr(self.dataplane.cloud, "websocket_apis", None)
+            if websockets is not None:
+                return websockets.endpoint(api["apiId"])
+            return api.get("apiEndpoint", "")
+        return self.dataplane.base_url(api["apiId"])
+
+    def _call(self, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        data = json.dumps(body).encode()
+        request = Request(method, path, {}, _headers(), data, raw_path=path)
+        response = self.moto.handle(request)
+        return json.loads(response.body or b"{}")
+
+    def _quick_create(self, api_id: str, body: dict[str, Any]) -> None:
+        """What AWS builds for ``CreateApi(Target=…)``: integration, route, ``$default`` stage."""
+        integration = self._call("POST", f"/v2/apis/{api_id}/integrations", {
+            "integrationType": "AWS_PROXY" if ":lambda:" in body["target"] else "HTTP_PROXY",
+            "integrationUri": body["target"], "payloadFormatVersion": "2.0",
+            "integrationMethod": "POST" if ":lambda:" in body["target"] else "ANY",
+            **({"credentialsArn": body["credentialsArn"]} if body.get("credentialsArn") else {})})
+        self._call("POST", f"/v2/apis/{api_id}/routes", {
+            "routeKey": body.get("routeKey") or "$default",
+            "target": f"integrations/{integration['integrationId']}"})
+        self._call("POST", f"/v2/apis/{api_id}/stages", {"stageName": "$default", "autoDeploy": True})
+        self.dataplane.config.invalidate()
+
+    def _gateway_responses(self, request: Request, api_id: str, response_type: str | None) -> Response:
+        moto_response = self.moto.handle(request)
+        if moto_response.status >= 300 and response_type is None:
+            return moto_response
+        custom: dict[str, dict[str, Any]] = {}
+        if moto_response.status < 300:
+            data = json.loads(moto_response.body or b"{}")
+            items = data.get("item", data.get("items")) if response_type is None else [data]
+            custom = {g["responseType"]: g for g in items or [] if "responseType" in g}
+        if response_type is not None:
+            if response_type in custom:
+                return moto_response
+            if response_type not in GATEWAY_RESPONSES:
+                return Response.json({"message": f"Invalid response type {response_type}"}, 400,
+                                     {"x-amzn-ErrorType": "BadRequestException"})
+            return Response.json(_default_response(response_type))
+        merged = [custom.get(t) or _default_response(t) for t in sorted(GATEWAY_RESPONSES)]
+        return Response.json({"item": merged})
+
+    def _usage(self, request: Request, plan_id: str) -> Response:
+        start, end = request.q("startDate"), request.q("endDate")
+        if not start or not end:
+            return Response.json({"message": "Start date and end date are required"}, 400,
+                                 {"x-amzn-ErrorType": "BadRequestException"})
+        with self.dataplane.lock:
+            usage = self.dataplane.throttler.get_usage(plan_id, start, end, key_id=request.q("keyId"))
+        return Response.json(usage)
+
+    def _snapshot(self, api_id: str, response: Response) -> None:
+        deployment = json.loads(response.body or b"{}")
+        if deployment.get("id"):
+            self.dataplane.snapshots.put(api_id, deployment["id"], self.dataplane.config.live_resources(api_id))
+
+
+def _headers() -> Any:
+    from ..service import Headers
+
+    return Headers({"Content-Type": "application/json"})
+
+
+def _default_response(response_type: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {"responseType": response_type, "defaultResponse": True, "responseParameters": {},
+                             "responseTemplates": {"application/json": DEFAULT_TEMPLATE}}
+    status = GATEWAY_RESPONSES[response_type]
+    if status is not None:
+        entry["statusCode"] = status
+    return entry
