@@ -206,10 +206,10 @@ class Throttler:
         if usage is not None and usage.quota is not None and self._remaining(usage, now) <= 0:
             return quota_exceeded(self._quota_log(request, usage))
         buckets = []
-        for key, settings, log in self._applicable(request):
+        for key, settings in self._applicable(request):
             bucket = self._bucket(key, settings, now)
             if not bucket.has_token(now):
-                return throttled(log)
+                return throttled(_throttle_log(request, key, settings))
             buckets.append(bucket)
         for bucket in buckets:
             bucket.take(now)
@@ -217,26 +217,19 @@ class Throttler:
             self._charge(usage, now)
         return ALLOWED
 
-    def _applicable(self, request: ThrottleRequest) -> list[tuple[tuple, ThrottleSettings, str]]:
-        """(bucket key, limits, log line) for every level that applies, in AWS's order."""
-        stage = f"{request.api_id}/{request.stage}"
+    def _applicable(self, request: ThrottleRequest) -> list[tuple[tuple, ThrottleSettings]]:
+        """(bucket key, limits) for every level that applies, in AWS's order."""
         levels = []
         usage = request.usage
         if usage is not None and usage.method_throttle is not None:
-            key = ("key-method", usage.usage_plan_id, usage.api_key_id, stage, request.method_key)
-            levels.append((key, usage.method_throttle, _key_log(stage, usage, usage.method_throttle)))
+            key = ("key-method", usage.usage_plan_id, usage.api_key_id, request.api_id, request.stage,
+                   request.method_key)
+            levels.append((key, usage.method_throttle))
         elif usage is not None and usage.throttle is not None:
-            key = ("key", usage.usage_plan_id, usage.api_key_id)
-            levels.append((key, usage.throttle, _key_log(stage, usage, usage.throttle)))
+            levels.append((("key", usage.usage_plan_id, usage.api_key_id), usage.throttle))
         if request.stage_throttle is not None:
-            key = ("stage", request.api_id, request.stage, request.method_key)
-            levels.append((key, request.stage_throttle,
-                           f"Method throttle limit exceeded for API Stage {stage}, method "
-                           f"{request.method_key}. Limit: {request.stage_throttle.rate_limit:.2f} "
-                           f"Burst: {request.stage_throttle.burst_limit}"))
-        levels.append((("account",), self.account,
-                       f"Account throttle limit exceeded. Limit: {self.account.rate_limit:.2f} "
-                       f"Burst: {self.account.burst_limit}"))
+            levels.append((("stage", request.api_id, request.stage, request.method_key), request.stage_throttle))
+        levels.append((("account",), self.account))
         return levels
 
     def _bucket(self, key: tuple, settings: ThrottleSettings, now: float) -> TokenBucket:
@@ -316,10 +309,19 @@ class Throttler:
                 f"{usage.usage_plan_id}. Quota Limit: {usage.quota.limit} Period: {usage.quota.period}")
 
 
-def _key_log(stage: str, usage: UsagePlanKey, settings: ThrottleSettings) -> str:
-    return (f"API Key {usage.api_key_id} exceeded throttle limit for API Stage {stage}: Key "
-            f"throttle limit exceeded for Usage Plan ID {usage.usage_plan_id}. "
-            f"Limit: {settings.rate_limit:.2f} Burst: {settings.burst_limit}")
+def _throttle_log(request: ThrottleRequest, key: tuple, settings: ThrottleSettings) -> str:
+    """The execution log line for a throttled request, naming the level that refused it."""
+    stage = f"{request.api_id}/{request.stage}"
+    limits = f"Limit: {settings.rate_limit:.2f} Burst: {settings.burst_limit}"
+    if key[0] in ("key", "key-method"):
+        usage = request.usage
+        assert usage is not None
+        return (f"API Key {usage.api_key_id} exceeded throttle limit for API Stage {stage}: Key "
+                f"throttle limit exceeded for Usage Plan ID {usage.usage_plan_id}. {limits}")
+    if key[0] == "stage":
+        return (f"Method throttle limit exceeded for API Stage {stage}, method {request.method_key}. "
+                f"{limits}")
+    return f"Account throttle limit exceeded. {limits}"
 
 
 def _day_remaining(state: _KeyUsage, day: dt.date, quota: QuotaSettings | None) -> int:
