@@ -143,3 +143,40 @@ def test_payload_1_context_and_claim_rendering(keys):
 def test_token_from_query_and_blank_values():
     assert token_from("$request.querystring.token", {}, {"token": "abc"}) == "abc"
     assert token_from("$request.header.Authorization", {"AUTHORIZATION": "  "}) is None
+
+
+POOL_ARN = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_TEST"
+
+
+def _cognito(keys, token, scopes=(), now=NOW, pools=(POOL_ARN,)):
+    from minilambda.apigateway.jwt_auth import authorize_cognito
+    headers = {} if token is None else {"Authorization": token}
+    return authorize_cognito(pools, headers, scopes, lambda issuer: _jwks(keys[0]), now)
+
+
+def test_cognito_id_token_without_scopes_no_audience_check(keys):
+    result = _cognito(keys, _token(keys[0], aud="any-app-client", token_use="id"))
+    assert result.allowed
+    assert result.context["claims"]["email_verified"] == "true"
+    assert result.context["claims"]["sub"] == "user-1"
+
+
+def test_cognito_scopes_need_an_access_token(keys):
+    access = _token(keys[0], token_use="access", aud=None, client_id="c", scope="pets/read")
+    assert _cognito(keys, access, scopes=["pets/read"]).allowed
+    assert not _cognito(keys, access).allowed  # no scopes on the method: ID token required
+    id_token = _token(keys[0], token_use="id", scope="pets/read")
+    refused = _cognito(keys, id_token, scopes=["pets/read"])
+    assert (refused.status_code, refused.body) == (401, '{"message":"Unauthorized"}')
+    assert not _cognito(keys, access, scopes=["pets/write"]).allowed
+
+
+def test_cognito_refusals(keys):
+    assert _cognito(keys, None).body == '{"message":"Unauthorized"}'
+    expired = _cognito(keys, _token(keys[0], token_use="id", exp=NOW - 1))
+    assert (expired.status_code, expired.body) == (401, '{"message":"The incoming token has expired"}')
+    other_pool = _cognito(keys, _token(keys[0], token_use="id"),
+                          pools=("arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_OTHER",))
+    assert other_pool.status_code == 401
+    assert not _cognito(keys, _token(keys[1], token_use="id")).allowed  # wrong key
+    assert not _cognito(keys, "garbage").allowed

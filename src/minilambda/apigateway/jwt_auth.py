@@ -19,6 +19,16 @@ Interface (pure; no clock reads, no network):
     ``Bearer scope="<route scopes>" error="invalid_token" error_description="<why>"`` when invalid;
     403 ``{"message":"Forbidden"}`` with ``error="insufficient_scope"`` when no route scope is granted.
 
+* ``authorize_cognito(provider_arns, headers, scopes, fetch_jwks, now, *, identity_source=
+  "method.request.header.Authorization", region="us-east-1") -> JwtResult``: a REST
+  ``COGNITO_USER_POOLS`` authorizer. The token must come from one of the pools (issuer
+  ``https://cognito-idp.<region>.amazonaws.com/<pool id>``), be signed by its JWKS and unexpired; no
+  audience check. A method without ``authorizationScopes`` needs an ID token (``token_use: id``); with
+  scopes, an access token holding one of them [re:Post answer]. Refusals are 401
+  ``{"message":"Unauthorized"}``, or ``{"message":"The incoming token has expired"}`` (widely
+  reported AWS text); allowed → ``JwtResult.context == {"claims": {...}}`` (string values) for
+  ``requestContext.authorizer``.
+
 Checks, as AWS documents them [AGDG http-api-jwt-authorizer.md]: RSA signature (RS256/384/512) with
 the JWKS key of the token's ``kid``; ``iss`` equals the Issuer; ``aud`` (or ``client_id`` only when
 there is no ``aud``) is one of the Audience; ``exp`` after now; ``nbf`` and ``iat`` (when present)
@@ -205,3 +215,51 @@ def authorize_jwt(config: JwtAuthorizerConfig, headers: Mapping[str, str] | None
     context = {"jwt": grant} if payload_format_version == "2.0" else grant
     return JwtResult(True, claims=dict(claims), scopes=scopes or None, context=context,
                      log_line=f"JWT authorizer allowed subject {claims.get('sub')}")
+
+
+EXPIRED_BODY = '{"message":"The incoming token has expired"}'
+
+
+def _pool_issuer(provider_arn: str, region: str) -> str:
+    """``arn:aws:cognito-idp:<region>:<account>:userpool/<pool id>`` → the pool's token issuer."""
+    parts = provider_arn.split(":")
+    pool_region = parts[3] if len(parts) >= 6 and parts[3] else region
+    return f"https://cognito-idp.{pool_region}.amazonaws.com/{provider_arn.rsplit('/', 1)[-1]}"
+
+
+def _cognito_refusal(body: str, reason: str) -> JwtResult:
+    return JwtResult(False, 401, body, {}, log_line=f"Cognito authorizer refused the request: {reason}")
+
+
+def authorize_cognito(provider_arns: Sequence[str], headers: Mapping[str, str] | None, scopes: Sequence[str],
+                      fetch_jwks: FetchJwks, now: float, *,
+                      identity_source: str = "method.request.header.Authorization",
+                      region: str = "us-east-1") -> JwtResult:
+    """Verify one request's Cognito token as a REST ``COGNITO_USER_POOLS`` authorizer does."""
+    header = identity_source.rsplit(".", 1)[-1]
+    token = token_from(f"$request.header.{header}", headers)
+    if token is None:
+        return _cognito_refusal(UNAUTHORIZED_BODY, "no token")
+    issuers = {_pool_issuer(arn, region) for arn in provider_arns}
+    try:
+        claimed_issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+    except jwt.PyJWTError:
+        return _cognito_refusal(UNAUTHORIZED_BODY, "malformed token")
+    if claimed_issuer not in issuers:
+        return _cognito_refusal(UNAUTHORIZED_BODY, f"issuer {claimed_issuer} is not one of the user pools")
+    try:
+        key, algorithm = _signing_key(token, claimed_issuer, fetch_jwks)
+        claims = _verified_claims(token, key, algorithm)
+    except _Invalid as exc:
+        return _cognito_refusal(UNAUTHORIZED_BODY, str(exc))
+    exp = claims.get("exp")
+    if not isinstance(exp, (int, float)) or exp <= now:
+        return _cognito_refusal(EXPIRED_BODY, "the token has expired")
+    if scopes:
+        if claims.get("token_use") != "access" or not set(token_scopes(claims)) & set(scopes):
+            return _cognito_refusal(UNAUTHORIZED_BODY, "an access token with one of the method's scopes is required")
+    elif claims.get("token_use") != "id":
+        return _cognito_refusal(UNAUTHORIZED_BODY, "a method without OAuth scopes requires an ID token")
+    return JwtResult(True, claims=dict(claims), scopes=token_scopes(claims) or None,
+                     context={"claims": event_claims(claims)},
+                     log_line=f"Cognito authorizer allowed subject {claims.get('sub')}")
