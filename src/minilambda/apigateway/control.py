@@ -31,6 +31,7 @@ _V2_API = re.compile(r"^/v2/apis(?:/(?P<api>[^/]+))?/?$")
 _GATEWAY_RESPONSES = re.compile(r"^/restapis/(?P<api>[^/]+)/gatewayresponses(?:/(?P<type>[^/]+))?/?$")
 _USAGE = re.compile(r"^/usageplans/(?P<plan>[^/]+)/usage/?$")
 _TEST_INVOKE = re.compile(r"^/restapis/(?P<api>[^/]+)/resources/(?P<resource>[^/]+)/methods/(?P<method>[^/]+)/?$")
+_AUTHORIZERS = re.compile(r"^/restapis/(?P<api>[^/]+)/authorizers(?:/[^/]+)?/?$")
 _DEPLOYMENTS = re.compile(r"^/restapis/(?P<api>[^/]+)/deployments/?$")
 
 
@@ -63,6 +64,8 @@ class ApiGatewayControl:
                 self.dataplane.forget(path.rstrip("/").rsplit("/", 1)[-1])
         if response.status < 300 and _V2_API.match(path):
             response = self._v2_api(request, response)
+        if response.status < 300 and method != "DELETE" and _AUTHORIZERS.match(path):
+            response = _with_auth_type(response)
         if method == "POST" and response.status < 300 and (m := _DEPLOYMENTS.match(path)):
             self._snapshot(m.group("api"), response)
         return response
@@ -140,6 +143,16 @@ class ApiGatewayControl:
         deployment = json.loads(response.body or b"{}")
         if deployment.get("id"):
             self.dataplane.snapshots.put(api_id, deployment["id"], self.dataplane.config.live_resources(api_id))
+
+
+def _with_auth_type(response: Response) -> Response:
+    """AWS reports ``authType`` (``custom`` for Lambda authorizers); moto leaves it out."""
+    data = json.loads(response.body or b"{}")
+    items = data.get("item", data.get("items")) if ("item" in data or "items" in data) else [data]
+    for item in items or []:
+        if "type" in item and not item.get("authType"):
+            item["authType"] = "cognito_user_pools" if item["type"] == "COGNITO_USER_POOLS" else "custom"
+    return Response(response.status, response.headers, json.dumps(data).encode())
 
 
 def _headers() -> Any:

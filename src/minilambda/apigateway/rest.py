@@ -117,6 +117,15 @@ def _added_headers(gw: "ApiGateway", view: RestApiView, ex: "Exchange") -> list[
     added = [("X-Amzn-Trace-Id", f"Root=1-{int(ex.start):08x}-{ex.request_id.replace('-', '')[:24]}"),
              ("X-Forwarded-For", request.source_ip), ("X-Forwarded-Port", port),
              ("X-Forwarded-Proto", request.scheme)]
+    types = (view.api.get("endpointConfiguration") or {}).get("types") or ["EDGE"]
+    if "EDGE" in types:  # an edge-optimized API is reached through CloudFront, which adds these
+        cf_id = ex.extended_id.rstrip("=") * 4
+        added += [("CloudFront-Forwarded-Proto", request.scheme), ("CloudFront-Is-Desktop-Viewer", "true"),
+                  ("CloudFront-Is-Mobile-Viewer", "false"), ("CloudFront-Is-SmartTV-Viewer", "false"),
+                  ("CloudFront-Is-Tablet-Viewer", "false"), ("CloudFront-Viewer-ASN", "0"),
+                  ("CloudFront-Viewer-Country", "ZZ"),
+                  ("Via", f"1.1 {ex.request_id.replace('-', '')[:32]}.cloudfront.net (CloudFront)"),
+                  ("X-Amz-Cf-Id", cf_id[:56])]
     return added
 
 
