@@ -8,6 +8,7 @@ from moto import mock_aws
 
 from minilambda.apigateway.cors import (
     CorsConfiguration, apply_cors, enable_rest_cors, gateway_response_cors_parameters, preflight_response,
+    response_headers,
 )
 
 CONFIG = CorsConfiguration.from_aws({
@@ -19,7 +20,7 @@ PREFLIGHT = {"Origin": "https://app.example.com", "Access-Control-Request-Method
 
 
 def test_preflight_answered_by_the_gateway():
-    answer = preflight_response(CONFIG, "OPTIONS", PREFLIGHT)
+    answer = preflight_response(CONFIG, PREFLIGHT)
     assert (answer.status_code, answer.body) == (204, "")
     assert dict(answer.headers) == {
         "access-control-allow-origin": "https://app.example.com", "vary": "origin",
@@ -33,8 +34,8 @@ def test_preflight_answered_by_the_gateway():
     ("OPTIONS", {"Access-Control-Request-Method": "GET"}),  # no Origin
 ])
 def test_not_a_preflight_goes_to_routing(method, headers):
-    assert preflight_response(CONFIG, method, headers) is None
-    assert preflight_response(None, "OPTIONS", PREFLIGHT) is None  # no CorsConfiguration
+    assert preflight_response(CONFIG, headers, method) is None
+    assert preflight_response(None, PREFLIGHT) is None  # no CorsConfiguration
 
 
 @pytest.mark.parametrize("change", [
@@ -42,19 +43,19 @@ def test_not_a_preflight_goes_to_routing(method, headers):
     {"Access-Control-Request-Headers": "x-secret"},
 ])
 def test_refused_preflight_has_no_cors_headers(change):
-    answer = preflight_response(CONFIG, "OPTIONS", PREFLIGHT | change)
+    answer = preflight_response(CONFIG, PREFLIGHT | change)
     assert answer is not None and answer.headers == {}
 
 
 def test_scheme_wildcard_origin():
-    answer = preflight_response(CONFIG, "OPTIONS", PREFLIGHT | {"Origin": "http://localhost:3000"})
+    answer = preflight_response(CONFIG, PREFLIGHT | {"Origin": "http://localhost:3000"})
     assert answer.headers["access-control-allow-origin"] == "http://localhost:3000"
-    assert preflight_response(CONFIG, "OPTIONS", PREFLIGHT | {"Origin": "https://other.com"}).headers == {}
+    assert preflight_response(CONFIG, PREFLIGHT | {"Origin": "https://other.com"}).headers == {}
 
 
 def test_star_origin_and_star_headers_and_methods():
     config = CorsConfiguration(("*",), ("*",), ("*",))
-    answer = preflight_response(config, "OPTIONS", PREFLIGHT | {"Access-Control-Request-Method": "DELETE"})
+    answer = preflight_response(config, PREFLIGHT | {"Access-Control-Request-Method": "DELETE"})
     assert answer.headers["access-control-allow-origin"] == "*"
     assert answer.headers["access-control-allow-headers"] == "authorization,content-type"
     assert "access-control-allow-credentials" not in answer.headers
@@ -94,3 +95,11 @@ def test_rest_enable_cors_calls_are_valid_apigateway_calls():
     assert client.get_integration(restApiId=api["id"], resourceId=root, httpMethod="OPTIONS")["type"] == "MOCK"
     client.put_gateway_response(restApiId=api["id"], responseType="DEFAULT_4XX",
                                 responseParameters=gateway_response_cors_parameters())
+
+
+def test_raw_aws_dict_and_tuple_unpacking():
+    raw = {"AllowOrigins": ["*"], "AllowMethods": ["GET"]}
+    status, headers = preflight_response(raw, {"origin": "https://x.com", "access-control-request-method": "GET"})
+    assert (status, headers["access-control-allow-origin"]) == (204, "*")
+    assert response_headers(raw, {"Origin": "https://x.com"}) == {"access-control-allow-origin": "*"}
+    assert response_headers(raw, {}) == {}

@@ -238,3 +238,11 @@ def test_settings_from_aws_shapes():
     assert ThrottleSettings.from_aws({}) is None
     assert QuotaSettings.from_aws({"limit": 500, "period": "WEEK"}) == QuotaSettings(500, "WEEK", 0)
     assert QuotaSettings.from_aws(None) is None
+
+
+def test_get_usage_remembers_each_keys_quota():
+    throttler = Throttler(account=HUGE)
+    usage = _key(quota=QuotaSettings(10, "MONTH"))
+    throttler.decide(_request(usage), T0)
+    body = throttler.get_usage("plan1", "2026-11-29", "2026-12-01")
+    assert body["items"] == {"key1": [[0, 10], [1, 9], [0, 10]]}

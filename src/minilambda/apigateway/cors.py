@@ -4,14 +4,17 @@ Interface (pure):
 
 * ``CorsConfiguration.from_aws(api["CorsConfiguration"])`` (apigatewayv2 shape; ``validate()`` raises
   ``ValueError`` for AWS's rules: ``MaxAge`` -1..86400, no credentials with a ``*`` origin).
-* HTTP APIs, before routing: ``preflight_response(config, method, headers) -> PreflightResponse | None``.
-  Not None → answer it (status 204, empty body, its ``headers``) without routing, authorizing or
-  invoking anything, even when no OPTIONS route exists [AGDG http-api-cors.md]. A preflight is an
-  ``OPTIONS`` request with ``Origin`` and ``Access-Control-Request-Method``.
+* HTTP APIs, before routing: ``preflight_response(config, headers, method="OPTIONS") ->
+  PreflightResponse | None`` (``config``: a ``CorsConfiguration`` or the raw apigatewayv2 dict).
+  Not None → answer it (status 204, empty body, its ``headers``; it also unpacks as
+  ``status, headers``) without routing, authorizing or invoking anything, even when no OPTIONS
+  route exists [AGDG http-api-cors.md]. A preflight is an ``OPTIONS`` request with ``Origin`` and
+  ``Access-Control-Request-Method``.
 * HTTP APIs, on every other response (integration results *and* gateway errors such as a JWT 401):
   ``apply_cors(config, request_headers, response_headers) -> dict``: drops the backend's own
   ``Access-Control-*`` headers (AWS ignores them) and adds the configured ones when the request's
-  ``Origin`` is allowed.
+  ``Origin`` is allowed. ``response_headers(config, request_headers)`` returns just the CORS
+  headers to add (the caller must then drop every backend ``Access-Control-*`` header itself).
 * REST APIs have no built-in CORS: ``rest_cors_calls(rest_api_id, resource_id, methods, …)`` lists
   the apigateway calls the console's "Enable CORS" makes (an OPTIONS method with a MOCK integration
   answering 200 with ``Access-Control-Allow-*`` headers) as ``(operation_name, kwargs)`` pairs for a
@@ -66,6 +69,17 @@ class PreflightResponse:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: str = ""
 
+    def __iter__(self):
+        """Unpack as ``status, headers`` (the body of a preflight answer is always empty)."""
+        return iter((self.status_code, self.headers))
+
+
+def _config(config: "CorsConfiguration | Mapping[str, Any] | None") -> "CorsConfiguration | None":
+    """Accept a ``CorsConfiguration`` or apigatewayv2's raw ``CorsConfiguration`` dict."""
+    if config is None or isinstance(config, CorsConfiguration):
+        return config
+    return CorsConfiguration.from_aws(config)
+
 
 def _get(headers: Mapping[str, str] | None, name: str) -> str | None:
     lowered = name.lower()
@@ -88,9 +102,10 @@ def _allow_origin_value(config: CorsConfiguration, origin: str) -> dict[str, str
     return {"access-control-allow-origin": origin, "vary": "origin"}
 
 
-def preflight_response(config: CorsConfiguration | None, method: str,
-                       headers: Mapping[str, str] | None) -> PreflightResponse | None:
+def preflight_response(config: CorsConfiguration | Mapping[str, Any] | None, headers: Mapping[str, str] | None,
+                       method: str = "OPTIONS") -> PreflightResponse | None:
     """The gateway's own answer to a CORS preflight, or None when the request is not one."""
+    config = _config(config)
     origin = _get(headers, "origin")
     requested_method = _get(headers, "access-control-request-method")
     if config is None or method.upper() != "OPTIONS" or not origin or not requested_method:
@@ -114,20 +129,29 @@ def preflight_response(config: CorsConfiguration | None, method: str,
     return PreflightResponse(headers=out)
 
 
-def apply_cors(config: CorsConfiguration | None, request_headers: Mapping[str, str] | None,
-               response_headers: Mapping[str, str]) -> dict[str, str]:
-    """The response headers a client gets: backend CORS headers replaced by the configured ones."""
-    if config is None:
-        return dict(response_headers)
-    out = {k: v for k, v in response_headers.items() if not k.lower().startswith("access-control-")}
+def response_headers(config: CorsConfiguration | Mapping[str, Any] | None,
+                     request_headers: Mapping[str, str] | None) -> dict[str, str]:
+    """The CORS headers a (non-preflight) response gets for this request's ``Origin``."""
+    config = _config(config)
     origin = _get(request_headers, "origin")
-    if not origin or not origin_allowed(config, origin):
-        return out
-    out.update(_allow_origin_value(config, origin))
+    if config is None or not origin or not origin_allowed(config, origin):
+        return {}
+    out = _allow_origin_value(config, origin)
     if config.expose_headers:
         out["access-control-expose-headers"] = ",".join(config.expose_headers)
     if config.allow_credentials:
         out["access-control-allow-credentials"] = "true"
+    return out
+
+
+def apply_cors(config: CorsConfiguration | Mapping[str, Any] | None, request_headers: Mapping[str, str] | None,
+               response_headers_: Mapping[str, str]) -> dict[str, str]:
+    """The response headers a client gets: backend CORS headers replaced by the configured ones."""
+    config = _config(config)
+    if config is None:
+        return dict(response_headers_)
+    out = {k: v for k, v in response_headers_.items() if not k.lower().startswith("access-control-")}
+    out.update(response_headers(config, request_headers))
     return out
 
 

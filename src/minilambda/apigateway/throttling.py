@@ -190,6 +190,7 @@ class _KeyUsage:
     extra_remaining: int = 0  # UpdateUsage adjustments in the current period
     daily_used: dict[dt.date, int] = field(default_factory=dict)
     daily_remaining: dict[dt.date, int] = field(default_factory=dict)
+    quota: QuotaSettings | None = None
 
 
 class Throttler:
@@ -243,6 +244,7 @@ class Throttler:
     def _key_usage(self, usage: UsagePlanKey, now: float) -> _KeyUsage:
         """The key's counters, rolled over to the period holding *now*."""
         state = self._usage.setdefault((usage.usage_plan_id, usage.api_key_id), _KeyUsage())
+        state.quota = usage.quota
         if usage.quota is None:
             return state
         start = period_start(now, usage.quota.period)
@@ -284,8 +286,9 @@ class Throttler:
                   ) -> dict[str, Any]:
         """The ``GetUsage`` body: ``[used, remaining]`` per key and UTC day, days inclusive.
 
-        ``quotas`` maps key id → its plan quota, so days without traffic report the full limit;
-        a plan without quota reports remaining 0 (AWS's value there: unverified).
+        ``quotas`` maps key id → its plan quota (default: the quota its last request carried), so
+        days without traffic report what remained; a plan without quota reports remaining 0
+        (AWS's value there: unverified).
         """
         first, last = dt.date.fromisoformat(start_date), dt.date.fromisoformat(end_date)
         if last < first:
@@ -295,7 +298,7 @@ class Throttler:
         for (plan, key), state in sorted(self._usage.items()):
             if plan != usage_plan_id or (key_id is not None and key != key_id):
                 continue
-            quota = (quotas or {}).get(key)
+            quota = (quotas or {}).get(key, state.quota)
             items[key] = [[state.daily_used.get(day, 0), _day_remaining(state, day, quota)]
                           for day in days]
         return {"usagePlanId": usage_plan_id, "startDate": start_date, "endDate": end_date,
