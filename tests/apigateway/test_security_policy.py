@@ -281,3 +281,17 @@ def test_cache_flush():
     cache.flush()
     authorize(TOKEN, AuthRequest(ARN, _rest_event({"Auth": "t"})), recorder, cache, T0)
     assert len(recorder.events) == 2
+
+
+_resources = st.sampled_from(["*", ARN, "arn:aws:execute-api:*:*:abc123/prod/GET/*", "*/POST/*", "*/GET/pets/?"])
+_statements = st.lists(st.builds(_stmt, st.sampled_from(["Allow", "Deny"]), _resources), max_size=6)
+
+
+@given(statements=_statements, data=st.data())
+def test_policy_outcome_ignores_statement_order_and_follows_iam(statements, data):
+    """Reference: any matching Deny → Deny; else any matching Allow → Allow; else not allowed."""
+    matching = [s["Effect"] for s in statements if wildcard_match(s["Resource"], ARN)]
+    expected = "Deny" if "Deny" in matching else "Allow" if "Allow" in matching else "NotAllowed"
+    shuffled = data.draw(st.permutations(statements))
+    assert evaluate_policy(_policy(*statements), ARN) == expected
+    assert evaluate_policy(_policy(*shuffled), ARN) == expected

@@ -59,6 +59,7 @@ class MethodCacheSettings:
 
     @classmethod
     def from_aws(cls, raw: Mapping[str, Any]) -> "MethodCacheSettings":
+        """From one ``methodSettings`` entry of a REST stage."""
         return cls(bool(raw.get("cachingEnabled", False)), int(raw.get("cacheTtlInSeconds", DEFAULT_TTL)),
                    bool(raw.get("requireAuthorizationForCacheControl", True)),
                    raw.get("unauthorizedCacheControlHeaderStrategy", "SUCCEED_WITH_RESPONSE_HEADER"))

@@ -188,6 +188,7 @@ class AuthorizerCache:
         self._entries: dict[tuple, tuple[float, AuthorizerOutput]] = {}
 
     def get(self, key: tuple, now: float) -> AuthorizerOutput | None:
+        """The cached output for *key*, unless its TTL has run out by *now*."""
         entry = self._entries.get(key)
         if entry is None or now >= entry[0]:
             self._entries.pop(key, None)
@@ -195,6 +196,7 @@ class AuthorizerCache:
         return entry[1]
 
     def put(self, key: tuple, output: AuthorizerOutput, now: float, ttl: int) -> None:
+        """Keep *output* for *ttl* seconds (0: not at all)."""
         if ttl > 0:
             self._entries[key] = (now + ttl, output)
 

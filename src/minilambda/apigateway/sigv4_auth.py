@@ -171,6 +171,7 @@ class _ClientSigner(SigV4Auth):
         self._signed = signed
 
     def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
+        """Only the headers named in the request's ``SignedHeaders`` (botocore's own list differs)."""
         header_map = HTTPHeaders()
         for name, value in request.headers.items():
             if name.lower() in self._signed:

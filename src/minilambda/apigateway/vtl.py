@@ -94,6 +94,7 @@ class JavaMap(dict):
         return len(self)
 
     def put(self, key: Any, value: Any) -> Any:
+        """``Map.put``: set and return the previous value."""
         previous = self.get(key)
         self[key] = value
         return previous
