@@ -331,8 +331,8 @@ def test_busy_connection_still_closes_after_2_hours(wcloud):
 def test_message_over_128_kb_closes_with_1009(wcloud):
     _, url = make_api(wcloud)
     with connect(url, max_size=None) as ws:
-        ws.send(["a" * 32_768] * 4 + ["b"])  # 131,073 bytes in legal 32 KB frames
-        with pytest.raises(ConnectionClosed) as closed:
+        with pytest.raises(ConnectionClosed) as closed:  # the close may arrive while the client still sends
+            ws.send(["a" * 32_768] * 4 + ["b"])  # 131,073 bytes in legal 32 KB frames
             ws.recv(timeout=30)
     assert closed.value.rcvd.code == 1009
 
@@ -344,8 +344,8 @@ def test_frame_over_32_kb_closes_with_1009_but_fragments_pass(wcloud):
         ws.send([text[i:i + 32_768] for i in range(0, len(text), 32_768)])
         assert ask(ws, {"action": "whoami"}).endswith("=")
     with connect(url) as ws:
-        ws.send("q" * 40_000)  # one 40 KB frame
         with pytest.raises(ConnectionClosed) as closed:
+            ws.send("q" * 40_000)  # one 40 KB frame
             ws.recv(timeout=30)
     assert closed.value.rcvd.code == 1009
 
