@@ -236,6 +236,8 @@ def test_settings_from_aws_shapes():
     assert ThrottleSettings.from_aws({"ThrottlingRateLimit": 3.5, "ThrottlingBurstLimit": 7}) == \
         ThrottleSettings(3.5, 7)
     assert ThrottleSettings.from_aws({}) is None
+    assert ThrottleSettings.from_aws({"DetailedMetricsEnabled": True}) is None
+    assert ThrottleSettings.from_aws({"ThrottlingBurstLimit": 5}) == ThrottleSettings(10_000.0, 5)
     assert QuotaSettings.from_aws({"limit": 500, "period": "WEEK"}) == QuotaSettings(500, "WEEK", 0)
     assert QuotaSettings.from_aws(None) is None
 

@@ -54,14 +54,18 @@ class ThrottleSettings:
 
     @classmethod
     def from_aws(cls, raw: Mapping[str, Any] | None) -> "ThrottleSettings | None":
-        """Read ``{rateLimit, burstLimit}``, REST ``methodSettings`` or HTTP API route settings."""
+        """Read ``{rateLimit, burstLimit}``, REST ``methodSettings`` or HTTP API route settings.
+
+        A limit left unset keeps the account's default (10,000 rps or 5,000 burst), as AWS shows
+        unset stage limits; no throttling key at all → None (the level does not throttle).
+        """
         if not raw:
             return None
         for rate_key, burst_key in (("rateLimit", "burstLimit"),
                                     ("throttlingRateLimit", "throttlingBurstLimit"),
                                     ("ThrottlingRateLimit", "ThrottlingBurstLimit")):
             if rate_key in raw or burst_key in raw:
-                return cls(float(raw.get(rate_key, 0.0)), int(raw.get(burst_key, 0)))
+                return cls(float(raw.get(rate_key, 10_000.0)), int(raw.get(burst_key, 5_000)))
         return None
 
 
