@@ -382,7 +382,7 @@ def authorize(config: AuthorizerConfig, request: AuthRequest, invoke: Invoke,
         message = payload.get("errorMessage") if isinstance(payload, Mapping) else payload
         if message == "Unauthorized":
             return _unauthorized(config, "Unauthorized request: the authorizer said Unauthorized", invoked=True)
-        return _failure(config, f"Execution failed due to an authorizer error: {message}")
+        return _failure(config, f"Execution failed due to configuration error: Authorizer error ({message})")
     try:
         output = parse_output(config, payload)
     except _BadOutput as exc:
