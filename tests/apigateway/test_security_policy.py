@@ -5,7 +5,9 @@ from __future__ import annotations
 import fnmatch
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
+
+DETERMINISTIC = settings(derandomize=True, database=None, deadline=None)
 
 from minilambda.apigateway.policy import (
     AuthorizerCache, AuthorizerConfig, AuthorizerUnavailable, AuthRequest, authorize,
@@ -72,6 +74,7 @@ def test_wildcard_arn_matching(pattern, matches):
 _chars = st.sampled_from(list("ab/:*?.[]"))
 
 
+@DETERMINISTIC
 @given(pattern=st.text(_chars, max_size=8), value=st.text(st.sampled_from(list("ab/:.[]")), max_size=8))
 def test_wildcards_agree_with_fnmatch_reference(pattern, value):
     """fnmatch without its [] classes is IAM's two wildcards; escape [ so fnmatch reads it literally."""
@@ -287,6 +290,7 @@ _resources = st.sampled_from(["*", ARN, "arn:aws:execute-api:*:*:abc123/prod/GET
 _statements = st.lists(st.builds(_stmt, st.sampled_from(["Allow", "Deny"]), _resources), max_size=6)
 
 
+@DETERMINISTIC
 @given(statements=_statements, data=st.data())
 def test_policy_outcome_ignores_statement_order_and_follows_iam(statements, data):
     """Reference: any matching Deny → Deny; else any matching Allow → Allow; else not allowed."""
