@@ -64,6 +64,7 @@ class StreamMapping:
     timer: Any = None
     last_result: str = "No records processed"
     busy: bool = False  # a batch is being processed (one batch per shard at a time)
+    busy_until: float = 0.0  # when the last batch's invocation ends (virtual clock: in the future)
 
 
 def _iso(t: float, millis: bool = True) -> str:
@@ -250,6 +251,8 @@ class StreamMappings:
             return
         if m.busy:  # a batch is still running on another thread: look again shortly
             return self._schedule(m, self.cloud.clock.now() + 0.05)
+        if self.cloud.clock.now() < m.busy_until:  # the shard's current batch has not ended yet
+            return self._schedule(m, m.busy_until)
         records = self.dynamodb.stream_records(m.table)
         pending = records[m.position:]
         if not pending:
@@ -314,6 +317,7 @@ class StreamMappings:
     def _settle(self, m: StreamMapping, batch: list[tuple[float, dict[str, Any]]], out: Any) -> None:
         """Move the checkpoint after an invocation (AWS's partial batch response rules)."""
         end = out.record.end
+        m.busy_until = end
         failed_at, error = self._failure(m, batch, out)
         if failed_at is None:
             m.position += len(batch)
