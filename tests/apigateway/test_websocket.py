@@ -435,3 +435,19 @@ def test_close_stops_servers(wcloud):
     wcloud.service("apigatewaymanagementapi").apis.close()
     t.join()
     assert done.is_set()
+
+
+def test_api_endpoint_records_and_api_url(wcloud):
+    api_id, url = make_api(wcloud)
+    endpoint = wcloud.client("apigatewayv2").get_api(ApiId=api_id)["ApiEndpoint"]
+    assert url == endpoint + "/prod"
+    with connect(url) as ws:
+        ask(ws, {"action": "whoami"})
+        ask(ws, {"action": "boom"})
+    wait_until(lambda: any(r.route == "$disconnect" for r in wcloud.api_requests))
+    records = [r for r in wcloud.api_requests if r.api_type == "WEBSOCKET"]
+    assert [(r.route, r.method, r.status) for r in records] == [
+        ("$connect", "CONNECT", 200), ("whoami", "MESSAGE", 200), ("boom", "MESSAGE", 500),
+        ("$disconnect", "DISCONNECT", 200)]
+    assert all(r.api_id == api_id and r.stage == "prod" and r.function_name == "chat" for r in records)
+    assert records[2].error and "customer function error" in records[2].error

@@ -91,7 +91,9 @@ def install(cloud: Any) -> WebSocketApis:
     """Give *cloud* WebSocket APIs and ``@connections`` (idempotent); returns its ``WebSocketApis``.
 
     Registers the service as ``apigatewaymanagementapi`` (in-process clients) and, unless taken,
-    as ``execute-api`` (its SigV4 name, how the Gateway tells handlers' calls apart).
+    as ``execute-api`` (its SigV4 name, how the Gateway tells handlers' calls apart), and sets
+    ``cloud.websocket_apis`` (``.endpoint(api_id)`` is ``ApiEndpoint``; ``.url(api_id, stage)`` is what
+    ``cloud.api_url`` returns for a WebSocket API).
     """
     try:
         return cloud.service("apigatewaymanagementapi").apis
@@ -99,6 +101,7 @@ def install(cloud: Any) -> WebSocketApis:
         pass
     service = ManagementService(WebSocketApis(cloud))
     cloud.add_service("apigatewaymanagementapi", service)
+    cloud.websocket_apis = service.apis  # what the control plane asks for a WebSocket API's ApiEndpoint
     try:
         cloud.service("execute-api")
     except UnknownServiceError:

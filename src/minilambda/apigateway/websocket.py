@@ -371,35 +371,46 @@ class ApiServer:
         stage_config = view.stage(stage) if stage and "/" not in stage else None
         if stage_config is None:
             return _json_response(403, b'{"message":"Forbidden"}')
-        if not self.apis.admit_connection():
-            return _json_response(429, THROTTLED_BODY.encode())
-        now = self.cloud.clock.now()
-        headers = [(k, v) for k, v in request.headers.raw_items()]
-        query = parse_qsl(raw_query, keep_blank_values=True)
-        context = ev.EventContext(self.api_id, stage, ev.new_id(self.cloud.rng), int(now * 1000),
+        start = self.cloud.clock.now()
+        context = ev.EventContext(self.api_id, stage, ev.new_id(self.cloud.rng), int(start * 1000),
                                   self.apis.domain_name(), str(ws.remote_address[0]),
                                   stage_variables=dict(stage_config.get("StageVariables") or {}))
-        conn = Connection(context, request.headers.get("User-Agent", ""), now, now)
-        route = view.routes().get("$connect")
-        if route is not None:
-            refusal = self._authorize(view, conn, route, headers, query)
-            if refusal is not None:
-                return refusal
-            now = self.cloud.clock.now()
-            event = ev.connect_event(conn.context, ev.new_id(self.cloud.rng), now,
-                                     _connect_headers(headers, ws, now, self.cloud.rng), query)
-            status, body = connect_status(self._integrate(view, conn, route, event))
-            if not 200 <= status < 300:
-                return _json_response(status, body)
+        conn = Connection(context, request.headers.get("User-Agent", ""), start, start)
+        if not self.apis.admit_connection():
+            self._log(conn, "$connect", ev.CONNECT, 429, start, throttled=True)
+            return _json_response(429, THROTTLED_BODY.encode())
+        headers = [(k, v) for k, v in request.headers.raw_items()]
+        status, body, result, authorized = self._connect(view, ws, conn, headers,
+                                                         parse_qsl(raw_query, keep_blank_values=True))
+        self._log(conn, "$connect", ev.CONNECT, status, start, result, authorized=authorized)
+        if not 200 <= status < 300:
+            return _json_response(status, body)
         self._pending[ws] = conn
         return None
 
-    def _authorize(self, view: ApiView, conn: Connection, route: dict[str, Any], headers: list[tuple[str, str]],
-                   query: list[tuple[str, str]]) -> WsResponse | None:
-        """The route's REQUEST authorizer (``policy.authorize``): None to go on, or the refusal."""
-        if route.get("AuthorizationType") != "CUSTOM" or not route.get("AuthorizerId"):
-            return None
-        raw = view.authorizer(route["AuthorizerId"])
+    def _connect(self, view: ApiView, ws: ServerConnection, conn: Connection, headers: list[tuple[str, str]],
+                 query: list[tuple[str, str]]) -> tuple[int, bytes, Any, bool | None]:
+        """``$connect``'s authorizer, then its integration: ``(status, refusal body, result, authorized)``."""
+        route = view.routes().get("$connect")
+        if route is None:
+            return 200, b"", None, None
+        authorized = None
+        if route.get("AuthorizationType") == "CUSTOM" and route.get("AuthorizerId"):
+            refusal = self._authorize(view, conn, route["AuthorizerId"], headers, query)
+            if refusal is not None:
+                return refusal.status_code, refusal.body.encode(), None, False
+            authorized = True
+        now = self.cloud.clock.now()
+        event = ev.connect_event(conn.context, ev.new_id(self.cloud.rng), now,
+                                 _connect_headers(headers, ws, now, self.cloud.rng), query)
+        result = self._integrate(view, conn, route, event)
+        status, body = connect_status(result)
+        return status, body, result, authorized
+
+    def _authorize(self, view: ApiView, conn: Connection, authorizer_id: str, headers: list[tuple[str, str]],
+                   query: list[tuple[str, str]]) -> Any:
+        """The route's REQUEST authorizer (``policy.authorize``): None to go on, or the refusing ``AuthResult``."""
+        raw = view.authorizer(authorizer_id)
         ctx = conn.context
         arn = f"arn:aws:execute-api:{self.cloud.region}:{self.cloud.account_id}:{ctx.api_id}/{ctx.stage}/$connect"
         proxy_event = ev.authorizer_event(ctx, arn, ev.new_id(self.cloud.rng), self.cloud.clock.now(),
@@ -419,7 +430,7 @@ class ApiServer:
         verdict = authorize(AuthorizerConfig.from_websocket(raw), AuthRequest(arn, proxy_event), invoke,
                             self.apis.authorizer_cache, self.cloud.clock.now())
         if not verdict.allowed:
-            return _json_response(verdict.status_code, verdict.body.encode())
+            return verdict
         conn.context = replace(ctx, authorizer=dict(verdict.context))
         return None
 
@@ -463,8 +474,10 @@ class ApiServer:
 
     def _on_message(self, conn: Connection, message: str | bytes) -> None:
         """Route one message; answer with an error frame or, on two-way routes, the result."""
-        self.apis.record(conn, "IN", len(message.encode() if isinstance(message, str) else message), None)
+        size = len(message.encode() if isinstance(message, str) else message)
+        self.apis.record(conn, "IN", size, None)
         self.apis.touch(conn)
+        start = self.cloud.clock.now()
         view = self.apis.view(self.api_id)
         routes = view.routes()
         expression = view.api().get("RouteSelectionExpression") or "$request.body.action"
@@ -473,17 +486,40 @@ class ApiServer:
         route = route or routes.get("$default")
         request_id = ev.new_id(self.cloud.rng)
         if route is None:
+            self._log(conn, key, ev.MESSAGE, 403, start, request_id=request_id, size=size)
             self._reply(conn, ev.error_frame("Forbidden", conn.connection_id, request_id), None)
             return
-        event = ev.message_event(conn.context, route["RouteKey"], ev.new_id(self.cloud.rng), request_id,
-                                 self.cloud.clock.now(), message)
+        event = ev.message_event(conn.context, route["RouteKey"], ev.new_id(self.cloud.rng), request_id, start,
+                                 message)
         result = self._integrate(view, conn, route, event)
+        self._log(conn, route["RouteKey"], ev.MESSAGE, 200 if result.ok else 500, start, result,
+                  request_id=request_id, size=size)
         if not result.ok:
             self._reply(conn, ev.error_frame("Internal server error", conn.connection_id, request_id), None)
         elif route.get("RouteResponseSelectionExpression"):
             body = _message_body(result.payload)
             if body is not None:
                 self._reply(conn, body, route["RouteKey"])
+
+    def _log(self, conn: Connection, route_key: str | None, event_type: str, status: int, start: float,
+             result: Any = None, *, request_id: str | None = None, size: int = 0, throttled: bool = False,
+             authorized: bool | None = None) -> None:
+        """Leave an ``ApiRequest`` record (``api_type="WEBSOCKET"``) in the Cloud's API Gateway records."""
+        gateway = getattr(self.cloud, "apigateway", None)
+        if gateway is None:
+            return
+        from .records import ApiRequest
+
+        ctx = conn.context
+        failed = result is not None and not result.ok
+        record = ApiRequest(
+            request_id or ev.new_id(self.cloud.rng), ctx.api_id, "WEBSOCKET", ctx.stage, route_key, event_type,
+            f"/{ctx.stage}", status, start, (self.cloud.clock.now() - start) * 1000.0,
+            result.integration_latency_ms if result is not None else None, throttled, authorized,
+            error=result.log if failed else None, function_name=result.function_name if result is not None else None,
+            request_bytes=size, extras={"connectionId": ctx.connection_id})
+        with gateway.lock:
+            gateway.requests.append(record)
 
     def _reply(self, conn: Connection, data: str, route_key: str | None) -> None:
         try:
@@ -497,9 +533,12 @@ class ApiServer:
             view = self.apis.view(self.api_id)
             route = view.routes().get("$disconnect")
             if route is not None:
-                event = ev.disconnect_event(conn.context, ev.new_id(self.cloud.rng), self.cloud.clock.now(),
-                                            code, reason)
-                self._integrate(view, conn, route, event)
+                start = self.cloud.clock.now()
+                request_id = ev.new_id(self.cloud.rng)
+                event = ev.disconnect_event(conn.context, request_id, start, code, reason)
+                result = self._integrate(view, conn, route, event)
+                self._log(conn, "$disconnect", ev.DISCONNECT, 200 if result.ok else 500, start, result,
+                          request_id=request_id)
         except Exception:  # noqa: BLE001 - best effort, like AWS (a closed Cloud, a deleted API)
             pass
 
