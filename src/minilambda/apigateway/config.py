@@ -115,7 +115,11 @@ class ConfigReader:
         routes = v2.get_routes(ApiId=api_id).get("Items", [])
         integrations = {i["IntegrationId"]: i for i in v2.get_integrations(ApiId=api_id).get("Items", [])}
         stages = {s["StageName"]: s for s in v2.get_stages(ApiId=api_id).get("Items", [])}
-        authorizers = {a["AuthorizerId"]: a for a in v2.get_authorizers(ApiId=api_id).get("Items", [])}
+        authorizers = {}
+        for authorizer_id in {r["AuthorizerId"] for r in routes if r.get("AuthorizerId")}:
+            found = v2.get_authorizer(ApiId=api_id, AuthorizerId=authorizer_id)  # moto lacks GetAuthorizers
+            found.pop("ResponseMetadata", None)
+            authorizers[authorizer_id] = found
         return HttpApiView(api_id, api, routes, integrations, stages, authorizers)
 
     def usage(self) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:

@@ -32,6 +32,8 @@ _GATEWAY_RESPONSES = re.compile(r"^/restapis/(?P<api>[^/]+)/gatewayresponses(?:/
 _USAGE = re.compile(r"^/usageplans/(?P<plan>[^/]+)/usage/?$")
 _TEST_INVOKE = re.compile(r"^/restapis/(?P<api>[^/]+)/resources/(?P<resource>[^/]+)/methods/(?P<method>[^/]+)/?$")
 _AUTHORIZERS = re.compile(r"^/restapis/(?P<api>[^/]+)/authorizers(?:/[^/]+)?/?$")
+_FLUSH = re.compile(r"^/restapis/(?P<api>[^/]+)/stages/(?P<stage>[^/]+)/cache/data/?$")
+_V2_STAGE = re.compile(r"^/v2/apis/(?P<api>[^/]+)/stages/(?P<stage>[^/]+)/?$")
 _DEPLOYMENTS = re.compile(r"^/restapis/(?P<api>[^/]+)/deployments/?$")
 
 
@@ -57,6 +59,11 @@ class ApiGatewayControl:
 
             return test_invoke_method(self.dataplane, m.group("api"), m.group("resource"), m.group("method"),
                                       request.json())
+        if method == "PATCH" and (m := _V2_STAGE.match(path)):
+            return self._update_v2_stage(m.group("api"), m.group("stage"), request.json())
+        if method == "DELETE" and (m := _FLUSH.match(path)):
+            self.dataplane.flush_stage_cache(m.group("api"), m.group("stage"))
+            return Response(202, {}, b"")
         response = self.moto.handle(request)
         if method != "GET" and response.status < 300:
             self.dataplane.config.invalidate()
@@ -110,6 +117,27 @@ class ApiGatewayControl:
             "target": f"integrations/{integration['integrationId']}"})
         self._call("POST", f"/v2/apis/{api_id}/stages", {"stageName": "$default", "autoDeploy": True})
         self.dataplane.config.invalidate()
+
+    def _update_v2_stage(self, api_id: str, stage_name: str, body: dict[str, Any]) -> Response:
+        """``UpdateStage`` for HTTP/WebSocket APIs (moto has none): the given fields replace the stage's."""
+        from datetime import datetime
+
+        try:
+            stage = self.moto.backends.backend("apigatewayv2").get_stage(api_id, stage_name)
+        except Exception as exc:  # moto raises its NotFound errors as HTTP exceptions
+            code = getattr(exc, "code", 404)
+            return Response.json({"message": getattr(exc, "message", str(exc))}, int(code),
+                                 {"x-amzn-ErrorType": "NotFoundException"})
+        fields = {"accessLogSettings": "access_log_settings", "autoDeploy": "auto_deploy",
+                  "clientCertificateId": "client_certificate_id", "defaultRouteSettings": "default_route_settings",
+                  "description": "description", "routeSettings": "route_settings",
+                  "stageVariables": "stage_variables"}
+        for wire, attr in fields.items():
+            if wire in body:
+                setattr(stage, attr, body[wire])
+        stage.updated = datetime.now()
+        self.dataplane.config.invalidate()
+        return Response.json(stage.to_json())
 
     def _gateway_responses(self, request: Request, api_id: str, response_type: str | None) -> Response:
         moto_response = self.moto.handle(request)

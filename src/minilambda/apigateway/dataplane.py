@@ -70,6 +70,7 @@ class ApiGateway:
         self.lock = threading.RLock()  # throttler, caches, records
         self._rng = random.Random(cloud.rng.randrange(2**32))
         self._doors: dict[str, Any] = {}
+        self._caches: dict[tuple[str, str], Any] = {}
         self._closed = False
         self.jwks_overrides: dict[str, dict[str, Any]] = {}  # issuer -> JWKS (tests, local issuers)
         self.credentials: dict[str, Any] = {}  # access key id -> sigv4_auth.Credential (AWS_IAM)
@@ -131,6 +132,7 @@ class ApiGateway:
         exchange.error_type = error.response_type
         if error.log:
             exchange.note(error.log)
+            exchange.error = exchange.error or error.log
         custom = _custom_response(view, error)
         status, body = error.status, error.body
         headers: list[tuple[str, str]] = [("Content-Type", "application/json")]
@@ -152,6 +154,7 @@ class ApiGateway:
         exchange.error_type = error_type
         if log:
             exchange.note(log)
+            exchange.error = exchange.error or log
         headers = (("Content-Type", "application/json"),) + extra + self.http_headers(exchange)
         return HttpResponse(status, headers, body.encode())
 
@@ -218,6 +221,23 @@ class ApiGateway:
                                         ThrottleSettings.from_aws(method_throttle),
                                         QuotaSettings.from_aws(plan.get("quota")), plan.get("_createdAt"))
         return None
+
+    def stage_cache(self, api_id: str, stage: str, size_gb: str) -> Any:
+        """The stage's cache cluster (created on first use, kept until flushed or the Cloud closes)."""
+        from .cache import StageCache
+
+        with self.lock:
+            cache = self._caches.get((api_id, stage))
+            if cache is None:
+                cache = self._caches[(api_id, stage)] = StageCache(size_gb)
+            return cache
+
+    def flush_stage_cache(self, api_id: str, stage: str) -> None:
+        """``FlushStageCache``."""
+        with self.lock:
+            cache = self._caches.get((api_id, stage))
+            if cache is not None:
+                cache.flush()
 
     def fetch_jwks(self, issuer: str) -> dict[str, Any]:
         """An issuer's JWKS: registered ones (tests, the Cloud's Cognito pools) or a loopback issuer's

@@ -291,9 +291,6 @@ def _with_cors(view: HttpApiView, ex: "Exchange", response: HttpResponse) -> Htt
         from . import cors
     except ImportError:
         return response
-    extra = cors.response_headers(config, dict(ex.request.headers))
-    if not extra:
-        return response
-    lowered = {k.lower() for k in extra}
-    kept = tuple((k, v) for k, v in response.headers if k.lower() not in lowered)
+    extra = cors.response_headers(config, dict(ex.request.headers)) or {}
+    kept = tuple((k, v) for k, v in response.headers if not k.lower().startswith("access-control-"))
     return replace(response, headers=kept + tuple(extra.items()))

@@ -5,6 +5,7 @@ request validation → integration → AWS's answer. Steps that refuse return a 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .config import RestApiView
@@ -63,7 +64,41 @@ def serve_rest(gw: "ApiGateway", view: RestApiView, ex: "Exchange") -> HttpRespo
     if isinstance(refusal, GatewayError):
         return gw.rest_error(view, ex, refusal)
     ctx = refusal
+    if stage.get("cacheClusterEnabled"):
+        return _integrate_cached(gw, view, ex, stage, match.method, ctx)
     return _integrate(gw, view, ex, match.method, ctx)
+
+
+def _integrate_cached(gw: "ApiGateway", view: RestApiView, ex: "Exchange", stage: dict[str, Any],
+                      method: dict[str, Any], ctx: RouteContext) -> HttpResponse:
+    """The stage cache (``cache.py``) in front of the integration: hits skip it entirely."""
+    from urllib.parse import parse_qsl
+
+    from .cache import CachedResponse, MethodCacheSettings, cache_key
+
+    request = ex.request
+    settings = MethodCacheSettings.resolve(stage.get("methodSettings"), ctx.resource_path, ctx.method)
+    parameters = (method.get("methodIntegration") or {}).get("cacheKeyParameters") or []
+    key = cache_key(ctx.method, ctx.resource_path, parameters, ctx.path_parameters,
+                    dict(parse_qsl(request.raw_query, keep_blank_values=True)), dict(request.headers))
+    cache = gw.stage_cache(view.api_id, ctx.stage, stage.get("cacheClusterSize") or "0.5")
+    with gw.lock:
+        lookup = cache.lookup(key, settings, gw.cloud.clock.now(), request.header("cache-control"))
+    extra = tuple(lookup.extra_headers.items())
+    if lookup.action == "forbidden":
+        return gw.rest_error(view, ex, gateway_error("ACCESS_DENIED", None, status=403, body=lookup.body,
+                                                     log="Cache invalidation refused"))
+    if lookup.action == "hit" and lookup.response is not None:
+        ex.cache_hit = True
+        cached = lookup.response
+        return _answer(gw, ex, cached.status_code, tuple(cached.headers.items()) + extra, cached.body)
+    response = _integrate(gw, view, ex, method, ctx)
+    if lookup.action in ("miss", "invalidate"):
+        own = {k.lower() for k, _ in gw.rest_headers(ex)}
+        kept = {k: v for k, v in response.headers if k.lower() not in own}
+        with gw.lock:
+            cache.store(key, CachedResponse(response.status, kept, response.body), settings, gw.cloud.clock.now())
+    return replace(response, headers=response.headers + extra) if extra else response
 
 
 def _choose_deployment(gw: "ApiGateway", stage: dict[str, Any], ex: "Exchange") -> tuple[str | None, dict[str, str]]:

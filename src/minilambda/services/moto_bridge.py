@@ -234,6 +234,9 @@ class MotoBackends:
             status, headers, body = route.handler(moto_request, moto_request.raw_url, moto_request.headers)
         except HTTPException as exc:
             status, headers, body = exc.code, dict(exc.get_headers()), exc.get_body()
+        except NotImplementedError as exc:  # say so in AWS's error shape, never a traceback
+            return Response.json({"__type": "NotImplementedException", "message": f"minilambda (moto): {exc}"}, 501,
+                                 {"x-amzn-ErrorType": "NotImplementedException"})
         if isinstance(body, str):
             body = body.encode()
         clean_headers = {str(k): str(v) for k, v in dict(headers).items() if k != "status"}
