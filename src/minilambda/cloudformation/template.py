@@ -111,7 +111,10 @@ def sam_transform(template: dict[str, Any], parameters: dict[str, Any], region: 
     from samtranslator.model.exceptions import InvalidDocumentException
     from samtranslator.translator.transform import transform
 
+    import logging
+
     os.environ.setdefault("AWS_DEFAULT_REGION", region)  # the translator needs a region to exist
+    logging.getLogger("samtranslator").setLevel(logging.ERROR)  # no "unpublished metrics" notes
     try:
         return transform(copy.deepcopy(template), dict(parameters), _OfflinePolicyLoader())
     except InvalidDocumentException as exc:
