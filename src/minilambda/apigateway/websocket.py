@@ -110,34 +110,44 @@ class Connection:
         return self.context.connection_id
 
 
+@dataclass(frozen=True)
 class ApiView:
-    """An API's routes, integrations and authorizers, read through the Cloud's ``apigatewayv2`` client."""
+    """One WebSocket API's configuration in SDK shapes: routes by key, integrations, stages, authorizers."""
 
-    def __init__(self, client: Any, api_id: str) -> None:
-        self.client = client
-        self.api_id = api_id
+    api: dict[str, Any]
+    routes: dict[str, dict[str, Any]]
+    integrations: dict[str, dict[str, Any]]
+    stages: dict[str, dict[str, Any]]
+    authorizers: dict[str, dict[str, Any]]
 
-    def api(self) -> dict[str, Any]:
-        return self.client.get_api(ApiId=self.api_id)
+    @classmethod
+    def of(cls, snapshot: Any) -> "ApiView":
+        """From the data plane's cached ``HttpApiView`` (``cloud.apigateway.config``)."""
+        return cls(snapshot.api, {r["RouteKey"]: r for r in snapshot.routes}, snapshot.integrations,
+                   snapshot.stages, snapshot.authorizers)
+
+    @classmethod
+    def read(cls, client: Any, api_id: str) -> "ApiView":
+        """Straight from an ``apigatewayv2`` client (when the Cloud has no API Gateway data plane)."""
+        items = lambda op, key: {x[key]: x for x in getattr(client, op)(ApiId=api_id).get("Items", [])}  # noqa: E731
+        return cls(client.get_api(ApiId=api_id), items("get_routes", "RouteKey"),
+                   items("get_integrations", "IntegrationId"), items("get_stages", "StageName"),
+                   items("get_authorizers", "AuthorizerId"))
 
     def stage(self, name: str) -> dict[str, Any] | None:
-        try:
-            return self.client.get_stage(ApiId=self.api_id, StageName=name)
-        except self.client.exceptions.NotFoundException:
-            return None
-
-    def routes(self) -> dict[str, dict[str, Any]]:
-        items = self.client.get_routes(ApiId=self.api_id).get("Items", [])
-        return {r["RouteKey"]: r for r in items}
+        return self.stages.get(name)
 
     def integration(self, route: dict[str, Any]) -> dict[str, Any] | None:
         target = route.get("Target") or ""
         if not target.startswith("integrations/"):
             return None
-        return self.client.get_integration(ApiId=self.api_id, IntegrationId=target.split("/", 1)[1])
+        return self.integrations.get(target.split("/", 1)[1])
 
     def authorizer(self, authorizer_id: str) -> dict[str, Any]:
-        return self.client.get_authorizer(ApiId=self.api_id, AuthorizerId=authorizer_id)
+        return self.authorizers.get(authorizer_id) or {}
+
+
+_NO_API = ApiView({}, {}, {}, {}, {})
 
 
 def _json_response(status: int, body: bytes) -> WsResponse:
@@ -210,11 +220,19 @@ class WebSocketApis:
     # -- servers and URLs -------------------------------------------------------------------
 
     def view(self, api_id: str) -> ApiView:
-        """How this data plane reads an API's configuration (the Cloud's ``apigatewayv2`` client)."""
+        """An API's configuration as the control plane has it now (cached by the data plane until
+        the control plane changes; read through the ``apigatewayv2`` client without one)."""
+        gateway = getattr(self.cloud, "apigateway", None)
+        if gateway is not None:
+            snapshot = gateway.config.api(api_id)
+            return ApiView.of(snapshot) if snapshot is not None and hasattr(snapshot, "routes") else _NO_API
         with self._lock:
             if self._client is None:
                 self._client = self.cloud.client("apigatewayv2")
-        return ApiView(self._client, api_id)
+        try:
+            return ApiView.read(self._client, api_id)
+        except self._client.exceptions.NotFoundException:
+            return _NO_API
 
     def server(self, api_id: str) -> "ApiServer":
         """The API's loopback server, started on first use."""
@@ -266,6 +284,11 @@ class WebSocketApis:
                                         conn.connected_at, self.cloud.clock.now(), status, reason)
         self.connections.append(rec)
         return rec
+
+    def open_connections(self, api_id: str | None = None) -> list[str]:
+        """Ids of the open connections (of one API, or all), oldest first."""
+        with self._lock:
+            return [cid for cid, c in self._open.items() if api_id in (None, c.context.api_id)]
 
     def live(self, connection_id: str, api_id: str | None = None, stage: str | None = None) -> Connection:
         """The open connection *connection_id* (of *api_id*/*stage* when given), else ``GoneException``."""
@@ -391,7 +414,7 @@ class ApiServer:
     def _connect(self, view: ApiView, ws: ServerConnection, conn: Connection, headers: list[tuple[str, str]],
                  query: list[tuple[str, str]]) -> tuple[int, bytes, Any, bool | None]:
         """``$connect``'s authorizer, then its integration: ``(status, refusal body, result, authorized)``."""
-        route = view.routes().get("$connect")
+        route = view.routes.get("$connect")
         if route is None:
             return 200, b"", None, None
         authorized = None
@@ -479,8 +502,8 @@ class ApiServer:
         self.apis.touch(conn)
         start = self.cloud.clock.now()
         view = self.apis.view(self.api_id)
-        routes = view.routes()
-        expression = view.api().get("RouteSelectionExpression") or "$request.body.action"
+        routes = view.routes
+        expression = view.api.get("RouteSelectionExpression") or "$request.body.action"
         key = ev.select_route_key(expression, message)
         route = routes.get(key) if key and key not in ("$connect", "$disconnect") else None
         route = route or routes.get("$default")
@@ -531,7 +554,7 @@ class ApiServer:
         """Best effort ``$disconnect``: its result and errors are ignored, as on AWS."""
         try:
             view = self.apis.view(self.api_id)
-            route = view.routes().get("$disconnect")
+            route = view.routes.get("$disconnect")
             if route is not None:
                 start = self.cloud.clock.now()
                 request_id = ev.new_id(self.cloud.rng)
