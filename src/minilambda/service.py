@@ -224,12 +224,16 @@ def _request_id() -> str:
 # Loopback HTTP gateway for handlers' boto3 calls.
 
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+_QUERY_SCOPE = re.compile(r"[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 
 
 def service_of(request: Request, default: str | None = None) -> str | None:
     """Which AWS service a signed request is for (from the SigV4 credential scope)."""
     auth = request.headers.get("authorization", "")
     m = _SCOPE.search(auth)
+    if m:
+        return m.group(1)
+    m = _QUERY_SCOPE.match((request.query.get("X-Amz-Credential") or [""])[0])  # a presigned URL
     if m:
         return m.group(1)
     target = request.headers.get("x-amz-target", "")
@@ -262,7 +266,8 @@ class Gateway:
                 req = Request.from_url(self.command, self.path, self.headers.items(), body)
                 req.context["caller"] = "handler"
                 try:
-                    resp = dispatch(service_of(req), req)
+                    # unsigned requests (browsers, public objects) are anonymous S3 requests
+                    resp = dispatch(service_of(req, "s3"), req)
                 except Exception as exc:  # pragma: no cover - a bug must not hang the handler
                     resp = Response.json({"message": f"internal error: {exc!r}"}, 500,
                                          {"x-amzn-ErrorType": "ServiceException"})

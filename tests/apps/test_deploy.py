@@ -95,3 +95,22 @@ def test_aws_cli_cloudformation_deploy_against_serve(tmp_path):
     finally:
         serve.terminate()
         serve.wait(timeout=30)
+
+
+def test_presigned_and_anonymous_s3_requests_reach_s3_on_the_endpoint(vcloud):
+    import urllib.request
+
+    s3 = vcloud.client("s3")
+    s3.create_bucket(Bucket="site")
+    s3.put_object(Bucket="site", Key="index.html", Body=b"<h1>hi</h1>", ContentType="text/html")
+    with urllib.request.urlopen(f"{vcloud.endpoint_url}/site/index.html", timeout=10) as resp:  # a browser
+        assert resp.read() == b"<h1>hi</h1>" and resp.headers["Content-Type"] == "text/html"
+    import boto3
+
+    handler_s3 = boto3.session.Session(aws_access_key_id="a", aws_secret_access_key="b").client(
+        "s3", region_name="us-east-1", endpoint_url=vcloud.endpoint_url)
+    url = handler_s3.generate_presigned_url("put_object", Params={"Bucket": "site", "Key": "up.bin"}, ExpiresIn=60)
+    put = urllib.request.Request(url, data=b"photo", method="PUT")
+    with urllib.request.urlopen(put, timeout=10) as resp:
+        assert resp.status == 200
+    assert s3.get_object(Bucket="site", Key="up.bin")["Body"].read() == b"photo"
