@@ -168,6 +168,9 @@ class Cloud:
         from .apigateway import install as install_apigateway
 
         self.apigateway = install_apigateway(self)  # control planes, data plane, Lambda permissions
+        from .services.cognito import jwks_for_issuer
+
+        self.apigateway.jwks_resolvers.append(lambda issuer: jwks_for_issuer(self, issuer))  # local pools
 
     # -- services and clients ----------------------------------------------------------------
 
