@@ -451,3 +451,74 @@ def test_api_endpoint_records_and_api_url(wcloud):
         ("$disconnect", "DISCONNECT", 200)]
     assert all(r.api_id == api_id and r.stage == "prod" and r.function_name == "chat" for r in records)
     assert records[2].error and "customer function error" in records[2].error
+
+
+def test_connect_with_aws_iam_needs_a_valid_sigv4_signature(wcloud):
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    api_id, url = make_api(wcloud, routes=("$default",))
+    v2 = wcloud.client("apigatewayv2")
+    integration_id = v2.get_integrations(ApiId=api_id)["Items"][0]["IntegrationId"]
+    v2.create_route(ApiId=api_id, RouteKey="$connect", AuthorizationType="AWS_IAM",
+                    Target=f"integrations/{integration_id}")
+    wcloud.clock.advance_to(time.time())  # SigV4 allows 5 minutes of skew from the Cloud's clock
+    with pytest.raises(InvalidStatus) as refused:
+        connect(url)
+    assert refused.value.response.status_code == 403
+    assert refused.value.response.body == b'{"message":"Missing Authentication Token"}'
+
+    def signed(secret):
+        request = AWSRequest(method="GET", url=url.replace("ws://", "http://"))
+        SigV4Auth(Credentials("minilambda", secret), "execute-api", wcloud.region).add_auth(request)
+        return [(k, v) for k, v in request.headers.items() if k in ("Authorization", "X-Amz-Date")]
+
+    with pytest.raises(InvalidStatus) as forged:
+        connect(url, additional_headers=signed("wrong-secret"))
+    assert forged.value.response.status_code == 403
+    with connect(url, additional_headers=signed("minilambda")) as ws:
+        assert ask(ws, "in") == "default:in"
+    assert [r.authorized for r in wcloud.api_requests if r.route == "$connect"] == [False, False, True]
+
+
+def test_stage_variables_pick_the_function(wcloud):
+    lam = wcloud.client("lambda")
+    make_function(lam, "chat", CHAT)
+    v2 = wcloud.client("apigatewayv2")
+    api_id = v2.create_api(Name="sv", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action")["ApiId"]
+    uri = (f"arn:aws:apigateway:{wcloud.region}:lambda:path/2015-03-31/functions/"
+           f"arn:aws:lambda:{wcloud.region}:{wcloud.account_id}:function:${{stageVariables.fn}}/invocations")
+    integration = v2.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=uri)
+    v2.create_route(ApiId=api_id, RouteKey="$default", Target=f"integrations/{integration['IntegrationId']}",
+                    RouteResponseSelectionExpression="$default")
+    v2.create_stage(ApiId=api_id, StageName="live", StageVariables={"fn": "chat"})
+    lam.add_permission(FunctionName="chat", StatementId="apigw", Action="lambda:InvokeFunction",
+                       Principal="apigateway.amazonaws.com")
+    with connect(websocket_url(wcloud, api_id, "live")) as ws:
+        assert ask(ws, "hi") == "default:hi"
+
+
+def test_connect_failures_map_like_proxy_integrations(wcloud):
+    api_id, url = make_api(wcloud)
+    v2 = wcloud.client("apigatewayv2")
+    route_id = next(r["RouteId"] for r in v2.get_routes(ApiId=api_id)["Items"] if r["RouteKey"] == "$connect")
+    with connect(url) as ws:  # a function error on a message: an error frame, the socket stays
+        assert json.loads(ask(ws, {"action": "boom"}))["message"] == "Internal server error"
+    boom = make_function(wcloud.client("lambda"), "boom", "def handler(e, c):\n    raise ValueError('no')\n")
+    integration_id = v2.create_integration(
+        ApiId=api_id, IntegrationType="AWS_PROXY",
+        IntegrationUri=f"arn:aws:apigateway:{wcloud.region}:lambda:path/2015-03-31/functions/{boom['FunctionArn']}"
+                       "/invocations")["IntegrationId"]
+    v2.update_route(ApiId=api_id, RouteId=route_id, Target=f"integrations/{integration_id}")
+    with pytest.raises(InvalidStatus) as refused:  # no permission for "boom": a configuration error
+        connect(url)
+    assert refused.value.response.status_code == 500
+    wcloud.client("lambda").add_permission(FunctionName="boom", StatementId="apigw", Action="lambda:InvokeFunction",
+                                           Principal="apigateway.amazonaws.com")
+    with pytest.raises(InvalidStatus) as refused:  # the function raises
+        connect(url)
+    assert refused.value.response.status_code == 502
+    connects = [r for r in wcloud.api_requests if r.route == "$connect"]
+    assert [r.status for r in connects] == [200, 500, 502]
+    assert "Invalid permissions on Lambda function" in connects[1].error

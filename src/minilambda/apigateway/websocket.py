@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import threading
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -169,24 +170,30 @@ def _message_body(payload: bytes) -> str | None:
     return result if isinstance(result, str) else json.dumps(result)
 
 
+_SERVER_ERROR = b'{"message": "Internal server error"}'
+_FAILED = {"function_error": (502, _SERVER_ERROR), "timeout": (504, b'{"message": "Endpoint request timed out"}'),
+           "throttled": (429, THROTTLED_BODY.encode())}
+
+
 def connect_status(result: Any) -> tuple[int, bytes]:
     """The handshake status a ``$connect`` integration result gives, and the refusal body.
 
-    A function error or unusable result refuses with 502 (**unverified**: AWS's exact status);
-    a result without ``statusCode`` (e.g. ``None``) accepts.
+    Failures map as on REST proxy integrations (aws-facts-2 §7.3; **unverified** for WebSocket):
+    function error or malformed result 502, timeout 504, throttled 429, configuration errors
+    (permission, missing function) 500. A result without ``statusCode`` (e.g. ``None``) accepts.
     """
     if not result.ok:
-        return 502, b'{"message": "Internal server error"}'
+        return _FAILED.get(result.outcome, (500, _SERVER_ERROR))
     try:
         out = json.loads(result.payload) if result.payload else None
     except ValueError:
-        return 502, b'{"message": "Internal server error"}'
+        return 502, _SERVER_ERROR
     if not isinstance(out, dict) or "statusCode" not in out:
         return 200, b""
     try:
         status = int(out["statusCode"])
     except (TypeError, ValueError):
-        return 502, b'{"message": "Internal server error"}'
+        return 502, _SERVER_ERROR
     body = out.get("body")
     return status, (body if isinstance(body, str) else json.dumps(body) if body is not None else "").encode()
 
@@ -403,8 +410,7 @@ class ApiServer:
             self._log(conn, "$connect", ev.CONNECT, 429, start, throttled=True)
             return _json_response(429, THROTTLED_BODY.encode())
         headers = [(k, v) for k, v in request.headers.raw_items()]
-        status, body, result, authorized = self._connect(view, ws, conn, headers,
-                                                         parse_qsl(raw_query, keep_blank_values=True))
+        status, body, result, authorized = self._connect(view, ws, conn, headers, request.path)
         self._log(conn, "$connect", ev.CONNECT, status, start, result, authorized=authorized)
         if not 200 <= status < 300:
             return _json_response(status, body)
@@ -412,14 +418,17 @@ class ApiServer:
         return None
 
     def _connect(self, view: ApiView, ws: ServerConnection, conn: Connection, headers: list[tuple[str, str]],
-                 query: list[tuple[str, str]]) -> tuple[int, bytes, Any, bool | None]:
-        """``$connect``'s authorizer, then its integration: ``(status, refusal body, result, authorized)``."""
+                 target: str) -> tuple[int, bytes, Any, bool | None]:
+        """``$connect``'s authorization, then its integration: ``(status, refusal body, result, authorized)``."""
         route = view.routes.get("$connect")
         if route is None:
             return 200, b"", None, None
+        query = parse_qsl(target.partition("?")[2], keep_blank_values=True)
         authorized = None
-        if route.get("AuthorizationType") == "CUSTOM" and route.get("AuthorizerId"):
-            refusal = self._authorize(view, conn, route["AuthorizerId"], headers, query)
+        kind = route.get("AuthorizationType")
+        if kind in ("CUSTOM", "AWS_IAM"):
+            refusal = (self._authorize(view, conn, route.get("AuthorizerId", ""), headers, query) if kind == "CUSTOM"
+                       else self._iam(ws, headers, target))
             if refusal is not None:
                 return refusal.status_code, refusal.body.encode(), None, False
             authorized = True
@@ -457,6 +466,17 @@ class ApiServer:
         conn.context = replace(ctx, authorizer=dict(verdict.context))
         return None
 
+    def _iam(self, ws: ServerConnection, headers: list[tuple[str, str]], target: str) -> Any:
+        """``AWS_IAM`` on ``$connect``: the upgrade request's SigV4 signature verified (``sigv4_auth``)."""
+        from .sigv4_auth import SignedRequest, verify_sigv4
+
+        gateway = getattr(self.cloud, "apigateway", None)
+        lookup = gateway.credentials.get if gateway is not None else (lambda key: None)
+        host = next((v for k, v in headers if k.lower() == "host"), "127.0.0.1")
+        result = verify_sigv4(SignedRequest("GET", f"http://{host}{target}", headers, b""), lookup,
+                              self.cloud.clock.now(), region=self.cloud.region)
+        return None if result.allowed else result
+
     def _integrate(self, view: ApiView, conn: Connection, route: dict[str, Any], event: dict[str, Any]) -> Any:
         """Run a route's integration (Lambda proxy, or MOCK) and return its ``IntegrationResult``."""
         from .ports import IntegrationResult, invoke_lambda_integration
@@ -475,7 +495,8 @@ class ApiServer:
         source_arn = (f"arn:aws:execute-api:{self.cloud.region}:{self.cloud.account_id}:"
                       f"{ctx.api_id}/{ctx.stage}/{route['RouteKey']}")
         timeout = float(integration.get("TimeoutInMillis") or DEFAULT_TIMEOUT_MS)
-        return invoke_lambda_integration(self.cloud, integration.get("IntegrationUri", ""), event,
+        uri = _with_stage_variables(integration.get("IntegrationUri", ""), ctx.stage_variables)
+        return invoke_lambda_integration(self.cloud, uri, event,
                                          source_arn=source_arn, timeout_ms=timeout,
                                          check_permission=not integration.get("CredentialsArn"))
 
@@ -564,6 +585,11 @@ class ApiServer:
                           request_id=request_id)
         except Exception:  # noqa: BLE001 - best effort, like AWS (a closed Cloud, a deleted API)
             pass
+
+
+def _with_stage_variables(uri: str, variables: dict[str, str]) -> str:
+    """``${stageVariables.name}`` in an integration URI replaced by the stage's value."""
+    return re.sub(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}", lambda m: variables.get(m.group(1), ""), uri)
 
 
 def _close_status(ws: ServerConnection) -> tuple[int, str]:
