@@ -34,6 +34,9 @@ _TEST_INVOKE = re.compile(r"^/restapis/(?P<api>[^/]+)/resources/(?P<resource>[^/
 _AUTHORIZERS = re.compile(r"^/restapis/(?P<api>[^/]+)/authorizers(?:/[^/]+)?/?$")
 _FLUSH = re.compile(r"^/restapis/(?P<api>[^/]+)/stages/(?P<stage>[^/]+)/cache/data/?$")
 _V2_STAGE = re.compile(r"^/v2/apis/(?P<api>[^/]+)/stages/(?P<stage>[^/]+)/?$")
+_METHOD = re.compile(r"^/restapis/(?P<api>[^/]+)/resources/(?P<resource>[^/]+)/methods/(?P<method>[^/]+)"
+                     r"(?P<integration>/integration)?/?$")
+_REST_STAGE = re.compile(r"^/restapis/(?P<api>[^/]+)/stages(?:/(?P<stage>[^/]+))?/?$")
 _DEPLOYMENTS = re.compile(r"^/restapis/(?P<api>[^/]+)/deployments/?$")
 
 
@@ -61,6 +64,14 @@ class ApiGatewayControl:
                                       request.json())
         if method == "PATCH" and (m := _V2_STAGE.match(path)):
             return self._update_v2_stage(m.group("api"), m.group("stage"), request.json())
+        if (method == "POST" and path.rstrip("/") == "/restapis" and request.q("mode") == "import") or (
+                method == "PUT" and re.match(r"^/restapis/[^/]+/?$", path)):
+            request = _with_description(request)
+        if method == "PATCH" and (m := _METHOD.match(path)):
+            return self._patch_method(m.group("api"), m.group("resource"), m.group("method"),
+                                      bool(m.group("integration")), request.json())
+        if method == "PATCH" and (m := _REST_STAGE.match(path)) and m.group("stage"):
+            request = self._split_canary(m.group("api"), m.group("stage"), request)
         if method == "DELETE" and (m := _FLUSH.match(path)):
             self.dataplane.flush_stage_cache(m.group("api"), m.group("stage"))
             return Response(202, {}, b"")
@@ -71,6 +82,8 @@ class ApiGatewayControl:
                 self.dataplane.forget(path.rstrip("/").rsplit("/", 1)[-1])
         if response.status < 300 and _V2_API.match(path):
             response = self._v2_api(request, response)
+        if response.status < 300 and method != "DELETE" and (m := _REST_STAGE.match(path)):
+            response = self._with_canary(m.group("api"), response)
         if response.status < 300 and method != "DELETE" and _AUTHORIZERS.match(path):
             response = _with_auth_type(response)
         if method == "POST" and response.status < 300 and (m := _DEPLOYMENTS.match(path)):
@@ -117,6 +130,54 @@ class ApiGatewayControl:
             "target": f"integrations/{integration['integrationId']}"})
         self._call("POST", f"/v2/apis/{api_id}/stages", {"stageName": "$default", "autoDeploy": True})
         self.dataplane.config.invalidate()
+
+    def _patch_method(self, api_id: str, resource_id: str, http_method: str, integration: bool,
+                      body: dict[str, Any]) -> Response:
+        """``UpdateMethod`` / ``UpdateIntegration`` (moto has neither)."""
+        from .patches import INTEGRATION_FIELDS, METHOD_FIELDS, apply
+
+        backend = self.moto.backend()
+        try:
+            target = (backend.get_integration(api_id, resource_id, http_method) if integration
+                      else backend.get_method(api_id, resource_id, http_method))
+        except Exception as exc:  # moto's NotFound errors
+            return Response.json({"message": getattr(exc, "message", str(exc))}, int(getattr(exc, "code", 404)),
+                                 {"x-amzn-ErrorType": "NotFoundException"})
+        if target is None:
+            return Response.json({"message": "Invalid Integration identifier specified"}, 404,
+                                 {"x-amzn-ErrorType": "NotFoundException"})
+        refused = apply(target, body.get("patchOperations") or [],
+                        INTEGRATION_FIELDS if integration else METHOD_FIELDS)
+        if refused:
+            return Response.json({"message": f"Invalid patch path {refused[0]}"}, 400,
+                                 {"x-amzn-ErrorType": "BadRequestException"})
+        self.dataplane.config.invalidate()
+        return Response.json(target.to_json())
+
+    def _split_canary(self, api_id: str, stage: str, request: Request) -> Request:
+        """Keep ``/canarySettings`` operations here (moto would misread them), pass the rest on."""
+        from dataclasses import replace as copy_with
+
+        from .patches import apply_canary
+
+        body = request.json()
+        with self.dataplane.lock:
+            current = self.dataplane.canaries.get((api_id, stage))
+            canary, rest = apply_canary(current, body.get("patchOperations") or [])
+            if canary is None:
+                self.dataplane.canaries.pop((api_id, stage), None)
+            else:
+                self.dataplane.canaries[(api_id, stage)] = canary
+        return copy_with(request, body=json.dumps({**body, "patchOperations": rest}).encode())
+
+    def _with_canary(self, api_id: str, response: Response) -> Response:
+        data = json.loads(response.body or b"{}")
+        items = data.get("item") if "item" in data else [data]
+        for item in items or []:
+            canary = self.dataplane.canaries.get((api_id, item.get("stageName", "")))
+            if canary:
+                item["canarySettings"] = canary
+        return Response(response.status, response.headers, json.dumps(data).encode())
 
     def _update_v2_stage(self, api_id: str, stage_name: str, body: dict[str, Any]) -> Response:
         """``UpdateStage`` for HTTP/WebSocket APIs (moto has none): the given fields replace the stage's."""
@@ -165,12 +226,32 @@ class ApiGatewayControl:
                                  {"x-amzn-ErrorType": "BadRequestException"})
         with self.dataplane.lock:
             usage = self.dataplane.throttler.get_usage(plan_id, start, end, key_id=request.q("keyId"))
+        usage["values"] = usage.pop("items")  # the wire name of Usage.items
         return Response.json(usage)
 
     def _snapshot(self, api_id: str, response: Response) -> None:
         deployment = json.loads(response.body or b"{}")
         if deployment.get("id"):
             self.dataplane.snapshots.put(api_id, deployment["id"], self.dataplane.config.live_resources(api_id))
+
+
+def _with_description(request: Request) -> Request:
+    """moto's OpenAPI import needs ``info.description``; AWS does not."""
+    from dataclasses import replace as copy_with
+
+    try:
+        document = json.loads(request.body)
+    except ValueError:
+        try:
+            import yaml
+
+            document = yaml.safe_load(request.body)
+        except Exception:  # noqa: BLE001 - leave the body to moto's own error
+            return request
+    if isinstance(document, dict) and isinstance(document.get("info"), dict):
+        document["info"].setdefault("description", "")
+        return copy_with(request, body=json.dumps(document).encode())
+    return request
 
 
 def _with_auth_type(response: Response) -> Response:

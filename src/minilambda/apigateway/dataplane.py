@@ -71,6 +71,7 @@ class ApiGateway:
         self._rng = random.Random(cloud.rng.randrange(2**32))
         self._doors: dict[str, Any] = {}
         self._caches: dict[tuple[str, str], Any] = {}
+        self.canaries: dict[tuple[str, str], dict[str, Any]] = {}  # REST stage canarySettings (moto has none)
         self._closed = False
         self.jwks_overrides: dict[str, dict[str, Any]] = {}  # issuer -> JWKS (tests, local issuers)
         self.credentials: dict[str, Any] = {}  # access key id -> sigv4_auth.Credential (AWS_IAM)

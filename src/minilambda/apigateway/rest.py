@@ -174,7 +174,7 @@ def _event_request(request: HttpRequest) -> HttpRequest:
 def _integrate(gw: "ApiGateway", view: RestApiView, ex: "Exchange", method: dict[str, Any],
                ctx: RouteContext) -> HttpResponse:
     integration = method.get("methodIntegration") or {}
-    kind = integration.get("type")
+    kind = (integration.get("type") or "").upper()  # OpenAPI imports may write "mock", "aws_proxy"
     if kind == "AWS_PROXY":
         return _lambda_proxy(gw, view, ex, integration, ctx)
     if kind == "MOCK":

@@ -237,6 +237,10 @@ class MotoBackends:
         except NotImplementedError as exc:  # say so in AWS's error shape, never a traceback
             return Response.json({"__type": "NotImplementedException", "message": f"minilambda (moto): {exc}"}, 501,
                                  {"x-amzn-ErrorType": "NotImplementedException"})
+        except Exception as exc:  # noqa: BLE001 - a moto crash on odd input: AWS's error shape, with the cause
+            return Response.json({"__type": "BadRequestException",
+                                  "message": f"minilambda (moto) could not process this request: {exc!r}"}, 400,
+                                 {"x-amzn-ErrorType": "BadRequestException"})
         if isinstance(body, str):
             body = body.encode()
         clean_headers = {str(k): str(v) for k, v in dict(headers).items() if k != "status"}
