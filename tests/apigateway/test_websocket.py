@@ -522,3 +522,19 @@ def test_connect_failures_map_like_proxy_integrations(wcloud):
     connects = [r for r in wcloud.api_requests if r.route == "$connect"]
     assert [r.status for r in connects] == [200, 500, 502]
     assert "Invalid permissions on Lambda function" in connects[1].error
+
+
+def test_stage_route_throttling_answers_too_many_requests_frames(wcloud):
+    api_id, _ = make_api(wcloud)
+    v2 = wcloud.client("apigatewayv2")
+    v2.create_stage(ApiId=api_id, StageName="tight",
+                    DefaultRouteSettings={"ThrottlingRateLimit": 1.0, "ThrottlingBurstLimit": 2})
+    with connect(websocket_url(wcloud, api_id, "tight")) as ws:
+        start = wcloud.clock.now()
+        answers = []
+        for _ in range(3):  # the clock moves only by the handler's duration: well under a second
+            answers.append(ask(ws, {"action": "whoami"}))
+        assert wcloud.clock.now() - start < 1.0
+        wcloud.clock.advance(1.0)
+        answers.append(ask(ws, {"action": "whoami"}))
+    assert [a.startswith('{"message": "Too Many Requests"') for a in answers] == [False, False, True, False]

@@ -533,6 +533,11 @@ class ApiServer:
             self._log(conn, key, ev.MESSAGE, 403, start, request_id=request_id, size=size)
             self._reply(conn, ev.error_frame("Forbidden", conn.connection_id, request_id), None)
             return
+        if not self._admit(view, conn, route["RouteKey"]):
+            self._log(conn, route["RouteKey"], ev.MESSAGE, 429, start, request_id=request_id, size=size,
+                      throttled=True)
+            self._reply(conn, ev.error_frame("Too Many Requests", conn.connection_id, request_id), None)
+            return
         event = ev.message_event(conn.context, route["RouteKey"], ev.new_id(self.cloud.rng), request_id, start,
                                  message)
         result = self._integrate(view, conn, route, event)
@@ -544,6 +549,20 @@ class ApiServer:
             body = _message_body(result.payload)
             if body is not None:
                 self._reply(conn, body, route["RouteKey"])
+
+    def _admit(self, view: ApiView, conn: Connection, route_key: str) -> bool:
+        """Stage route throttling (``RouteSettings``, else ``DefaultRouteSettings``) and the account's
+        10,000 rps shared with REST and HTTP APIs, through the data plane's ``Throttler``."""
+        gateway = getattr(self.cloud, "apigateway", None)
+        if gateway is None:
+            return True
+        from .throttling import ThrottleRequest
+
+        stage = view.stage(conn.context.stage) or {}
+        settings = (stage.get("RouteSettings") or {}).get(route_key) or stage.get("DefaultRouteSettings")
+        request = ThrottleRequest(self.api_id, conn.context.stage, route_key, ThrottleSettings.from_aws(settings))
+        with gateway.lock:
+            return gateway.throttler.decide(request, self.cloud.clock.now()).allowed
 
     def _log(self, conn: Connection, route_key: str | None, event_type: str, status: int, start: float,
              result: Any = None, *, request_id: str | None = None, size: int = 0, throttled: bool = False,
