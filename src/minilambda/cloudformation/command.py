@@ -65,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
 
         session = boto3.session.Session(aws_access_key_id="minilambda", aws_secret_access_key="minilambda",
                                         region_name=args.region)
-        return _deploy(lambda s: session.client(s, endpoint_url=args.endpoint_url), args, name, params)
+        return _deploy(lambda s: session.client(s, endpoint_url=args.endpoint_url), args, name, params,
+                       args.endpoint_url)
     return _deploy_local(args, name, params)
 
 
@@ -80,7 +81,7 @@ def _deploy_local(args: argparse.Namespace, name: str, params: dict[str, str]) -
             return _fail(f"cannot bind 127.0.0.1:{args.port} ({exc.strerror}); pass --port 0 for a free port")
         try:
             print(f"minilambda Cloud on {gateway.url}", flush=True)
-            code = _deploy(cloud.client, args, name, params)
+            code = _deploy(cloud.client, args, name, params, gateway.url)
             if code or args.no_serve:
                 return code
             print(f"Serving until Ctrl-C: aws --endpoint-url {gateway.url} cloudformation describe-stacks "
@@ -94,7 +95,8 @@ def _deploy_local(args: argparse.Namespace, name: str, params: dict[str, str]) -
             gateway.close()
 
 
-def _deploy(clients: Callable[[str], Any], args: argparse.Namespace, name: str, params: dict[str, str]) -> int:
+def _deploy(clients: Callable[[str], Any], args: argparse.Namespace, name: str, params: dict[str, str],
+            endpoint: str) -> int:
     from botocore.exceptions import ClientError
 
     from .deploy import deploy, local_urls
@@ -123,4 +125,6 @@ def _deploy(clients: Callable[[str], Any], args: argparse.Namespace, name: str, 
         print("Local API URLs")
         for key, value in urls.items():
             print(f"  {key:<28} {value}")
+    if result.site_bucket:
+        print(f"Client: {endpoint.rstrip('/')}/{result.site_bucket}/index.html")
     return 0

@@ -7,6 +7,7 @@ the same in-process (``cloud.client``) and against ``python -m minilambda serve`
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -29,6 +30,7 @@ class DeployResult:
     outputs: dict[str, str] = field(default_factory=dict)
     changed: bool = True
     seconds: float = 0.0
+    site_bucket: str | None = None  # where the template's static client was published
 
 
 def package_template(clients: Callable[[str], Any], path: str, *, account: str = "123456789012",
@@ -128,8 +130,9 @@ def deploy(clients: Callable[[str], Any], path: str, *, stack_name: str,
     described = cfn.describe_change_set(ChangeSetName=cs["Id"])
     if described["Status"] == "FAILED":
         if "didn't contain changes" in described.get("StatusReason", ""):
-            return DeployResult(stack_name, "UNCHANGED", _outputs(cfn, stack_name), False,
-                                time.perf_counter() - start)
+            outputs = _outputs(cfn, stack_name)
+            return DeployResult(stack_name, "UNCHANGED", outputs, False, time.perf_counter() - start,
+                                publish_site(clients, path, outputs))
         raise RuntimeError(f"Failed to create the changeset: Status: FAILED. Reason: {described['StatusReason']}")
     total = len(described["Changes"])
     if progress is not None:
@@ -138,7 +141,40 @@ def deploy(clients: Callable[[str], Any], path: str, *, stack_name: str,
     else:
         cfn.execute_change_set(ChangeSetName=cs["Id"])
     status = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]["StackStatus"]
-    return DeployResult(stack_name, status, _outputs(cfn, stack_name), True, time.perf_counter() - start)
+    outputs = _outputs(cfn, stack_name)
+    site = None
+    if status in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
+        site = publish_site(clients, path, outputs)
+    return DeployResult(stack_name, status, outputs, True, time.perf_counter() - start, site)
+
+
+def publish_site(clients: Callable[[str], Any], path: str, outputs: dict[str, str]) -> str | None:
+    """Upload the template's static client (``Metadata.minilambda.StaticSite``) and a
+    ``config.json`` holding the stack's outputs; the bucket's name (None without a site).
+
+    On AWS the same is ``aws s3 sync <Folder> s3://<bucket>`` plus writing config.json.
+    """
+    import mimetypes
+
+    with open(path, encoding="utf-8") as f:
+        site = ((tpl.load(f.read()).get("Metadata") or {}).get("minilambda") or {}).get("StaticSite")
+    if not site:
+        return None
+    bucket = outputs.get(site.get("BucketOutput", ""))
+    folder = os.path.join(os.path.dirname(os.path.abspath(path)), site.get("Folder", ""))
+    if not bucket or not os.path.isdir(folder):
+        raise RuntimeError(f"StaticSite needs an output {site.get('BucketOutput')!r} and a folder {folder!r}")
+    s3 = clients("s3")
+    for root, _, files in os.walk(folder):
+        for name in sorted(files):
+            full = os.path.join(root, name)
+            key = os.path.relpath(full, folder).replace(os.sep, "/")
+            kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            with open(full, "rb") as body:
+                s3.put_object(Bucket=bucket, Key=key, Body=body.read(), ContentType=kind)
+    s3.put_object(Bucket=bucket, Key="config.json", Body=json.dumps(outputs, indent=2).encode(),
+                  ContentType="application/json")
+    return bucket
 
 
 def _outputs(cfn: Any, stack_name: str) -> dict[str, str]:

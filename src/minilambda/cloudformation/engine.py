@@ -39,6 +39,8 @@ def _handlers() -> dict[str, r.Handler]:
         "AWS::IAM::Policy": r.Recorded("policy", "PolicyName", None),
         "AWS::IAM::ManagedPolicy": r.Recorded("policy", "ManagedPolicyName", "policy"),
         "AWS::CloudFormation::WaitConditionHandle": r.Recorded("handle", None, None),
+        "AWS::S3::BucketPolicy": r.Recorded("policy", None, None,
+                                            "recorded; minilambda's S3 does not enforce bucket policies"),
     }
     out.update(api_handlers())
     return out

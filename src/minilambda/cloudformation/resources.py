@@ -604,12 +604,15 @@ class UserPoolClient(Handler):
 
 
 class Recorded(Handler):
-    """IAM resources: given names and ARNs so templates resolve, but nothing is enforced."""
+    """IAM resources and bucket policies: given names and ARNs so templates resolve, but nothing
+    is enforced."""
 
-    def __init__(self, kind: str, name_property: str | None, arn_kind: str | None) -> None:
+    def __init__(self, kind: str, name_property: str | None, arn_kind: str | None,
+                 note: str = "recorded; IAM is not enforced by minilambda") -> None:
         self.kind = kind
         self.name_property = name_property
         self.arn_kind = arn_kind
+        self.note = note
 
     def create(self, ctx, props):
         name = (props.get(self.name_property) if self.name_property else None) or ctx.name(64)
@@ -617,7 +620,7 @@ class Recorded(Handler):
         if self.arn_kind:
             attrs["Arn"] = f"arn:aws:iam::{ctx.account_id}:{self.arn_kind}{props.get('Path', '/')}{name}"
             attrs[f"{self.arn_kind.capitalize()}Id"] = "AROA" + ctx.random_suffix(17)
-        return Provisioned(name, attrs, note="recorded; IAM is not enforced by minilambda")
+        return Provisioned(name, attrs, note=self.note)
 
     def update(self, ctx, current, old, new):
         return current

@@ -136,18 +136,49 @@ _LOCAL_CODE = {  # resource type -> property holding a code location
 
 
 def zip_folder(path: str) -> bytes:
-    """A deployment package of *path* (a folder, or a single file placed at the zip's root)."""
+    """A deployment package of *path* (a folder, or a single file placed at the zip's root).
+
+    A ``requirements.txt`` in the folder is honoured as ``sam build`` would, but offline: each
+    listed distribution is copied from this Python's installed packages (stored uncompressed).
+    """
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         if os.path.isfile(path):
             zf.write(path, os.path.basename(path))
-        else:
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-                for name in sorted(files):
-                    full = os.path.join(root, name)
-                    zf.write(full, os.path.relpath(full, path))
+            return buf.getvalue()
+        for root, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(files):
+                full = os.path.join(root, name)
+                zf.write(full, os.path.relpath(full, path))
+        requirements = os.path.join(path, "requirements.txt")
+        if os.path.isfile(requirements):
+            _vendor(zf, requirements)
     return buf.getvalue()
+
+
+def _vendor(zf: zipfile.ZipFile, requirements: str) -> None:
+    """Add the installed files of each requirement (names only; versions are this machine's)."""
+    import importlib.metadata as metadata
+    import re
+
+    with open(requirements, encoding="utf-8") as f:
+        names = [re.split(r"[\s<>=!~;\[]", line.strip(), maxsplit=1)[0] for line in f
+                 if line.strip() and not line.lstrip().startswith(("#", "-"))]
+    for name in names:
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            raise template_error(f"{requirements} lists {name}, which is not installed in this Python: "
+                                 f"pip install {name} (minilambda packages requirements from your environment, "
+                                 "offline)") from None
+        for entry in dist.files or []:
+            rel = str(entry)
+            if "__pycache__" in rel or rel.startswith(".."):
+                continue
+            full = str(dist.locate_file(entry))
+            if os.path.isfile(full):
+                zf.write(full, rel, compress_type=zipfile.ZIP_STORED)
 
 
 def package(template: dict[str, Any], base_dir: str, upload: Callable[[bytes, str], tuple[str, str]]) -> int:
