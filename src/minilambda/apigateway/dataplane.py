@@ -174,7 +174,7 @@ class ApiGateway:
     def _finish(self, exchange: Exchange, response: HttpResponse) -> None:
         clock = self.cloud.clock
         latency = ((clock.now() - exchange.start) if clock.virtual else (time.perf_counter() - exchange.wall_start))
-        latency_ms = round(latency * 1000.0, 3)
+        latency_ms = max(round(latency * 1000.0, 3), exchange.integration_latency_ms or 0.0)
         request = exchange.request
         record = ApiRequest(
             exchange.request_id, exchange.api_id, exchange.api_type, exchange.stage, exchange.route,

@@ -123,7 +123,7 @@ def _run(cloud: Any, fn: Any, fv: Any, qualifier: str | None, payload: bytes, ti
     kind = "function_error" if out.function_error else "ok"
     log = f"Lambda execution failed with status 200 due to customer function error: {out.function_error}" \
         if out.function_error else ""
-    return IntegrationResult(kind, out.payload, elapsed_ms, fn.name, record.request_id, log)
+    return IntegrationResult(kind, out.payload, round(elapsed_ms, 3), fn.name, record.request_id, log)
 
 
 def _execute(cloud: Any, fn: Any, fv: Any, qualifier: str | None, payload: bytes) -> Any:
