@@ -56,8 +56,11 @@ class FrontDoor:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            default_request_version = "HTTP/1.1"  # answer even a garbled request line with a status line
             server_version = "minilambda-apigateway"
             sys_version = ""
+            error_message_format = '{"message":"%(message)s"}'
+            error_content_type = "application/json"
 
             def setup(self) -> None:
                 super().setup()
