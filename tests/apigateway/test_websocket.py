@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 import threading
 import time
 
@@ -362,6 +363,7 @@ def test_records_count_messages_in_32_kb_units_and_connection_minutes(wcloud):
     wait_until(lambda: apis.connections)
     assert [(m.direction, m.units) for m in apis.messages] == [("IN", 2), ("IN", 1), ("OUT", 1)]
     assert apis.usage(api_id) == {"messages": 4, "connection_minutes": 3}
+    assert apis.cost(api_id)["total_usd"] == Decimal("0.000004") + Decimal("0.00000075")
 
 
 # -- $connect authorizer ----------------------------------------------------------------------------

@@ -138,3 +138,14 @@ def test_management_errors_without_connections(bare):
         mgmt.delete_connection(ConnectionId="AAAAAAAAAAAAAAA=")
     assert gone.value.response["ResponseMetadata"]["HTTPStatusCode"] == 410
     assert management_url(cloud, api_id, "dev") == f"https://{api_id}.execute-api.us-east-1.amazonaws.com/dev"
+
+
+def test_websocket_cost_prices_messages_in_tiers_and_connection_minutes():
+    from decimal import Decimal
+
+    from minilambda.apigateway.websocket import websocket_cost
+
+    cost = websocket_cost({"messages": 1_000_000, "connection_minutes": 2_000_000})
+    assert cost["messages_usd"] == Decimal("1.00") and cost["connection_minutes_usd"] == Decimal("0.50")
+    over = websocket_cost({"messages": 1_500_000_000, "connection_minutes": 0})
+    assert over["messages_usd"] == Decimal("1000") + Decimal("400")  # $0.80/M after the first billion

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from websockets.exceptions import ConnectionClosed
@@ -73,8 +74,28 @@ class WebSocketConnectionRecord:
 
     @property
     def minutes(self) -> int:
-        """Billed connection minutes (whole minutes, rounded up)."""
-        return max(1, math.ceil((self.disconnected_at - self.connected_at) / 60.0 - 1e-9))
+        """Billed connection minutes (whole minutes, rounded up: **unverified** rounding)."""
+        return _whole_minutes(self.disconnected_at - self.connected_at)
+
+
+def _whole_minutes(seconds: float) -> int:
+    return max(1, math.ceil(seconds / 60.0 - 1e-9))
+
+
+def websocket_cost(usage: dict[str, int], region: str = "us-east-1") -> dict[str, Decimal]:
+    """Price WebSocket usage (``{"messages", "connection_minutes"}``) with the billing catalogue:
+    messages on their tiered ladder ($1.00/M for the first billion), connection minutes at $0.25/M."""
+    from ..billing.catalogue import load_prices
+
+    raw = load_prices(region).raw["api_gateway_websocket"]
+    left, done, messages_usd = Decimal(usage["messages"]), Decimal(0), Decimal(0)
+    for tier in raw["messages"]["tiers"]:
+        cap = left if tier["up_to_requests"] is None else min(left, Decimal(tier["up_to_requests"]) - done)
+        messages_usd += max(cap, Decimal(0)) * Decimal(tier["usd"])
+        left, done = left - max(cap, Decimal(0)), done + max(cap, Decimal(0))
+    minutes_usd = Decimal(usage["connection_minutes"]) * Decimal(raw["connection_minutes"]["usd"])
+    return {"messages_usd": messages_usd, "connection_minutes_usd": minutes_usd,
+            "total_usd": messages_usd + minutes_usd}
 
 
 @dataclass(eq=False)
@@ -293,10 +314,19 @@ class WebSocketApis:
                                               direction, size, route_key))
 
     def usage(self, api_id: str | None = None) -> dict[str, int]:
-        """What the bill counts: ``{"messages": 32 KB units, "connection_minutes": …}`` (closed connections)."""
+        """What the bill counts: ``{"messages": 32 KB units, "connection_minutes": …}``; open
+        connections count up to now."""
+        now = self.cloud.clock.now()
         msgs = sum(m.units for m in self.messages if api_id in (None, m.api_id))
         minutes = sum(c.minutes for c in self.connections if api_id in (None, c.api_id))
+        with self._lock:
+            still_open = [c for c in self._open.values() if api_id in (None, c.context.api_id)]
+        minutes += sum(_whole_minutes(now - c.connected_at) for c in still_open)
         return {"messages": msgs, "connection_minutes": minutes}
+
+    def cost(self, api_id: str | None = None) -> dict[str, Decimal]:
+        """``usage()`` priced with the billing catalogue (USD, before any free tier)."""
+        return websocket_cost(self.usage(api_id), self.cloud.region)
 
     def close(self) -> None:
         """Stop every server (clients see close code 1001)."""
