@@ -263,6 +263,14 @@ class ApiGateway:
         with urllib.request.urlopen(jwks_uri, timeout=1.5) as resp:
             return json.loads(resp.read())
 
+    def charges(self) -> dict[str, Any]:
+        """What this Cloud's API requests cost so far (``billing.api_request_charges``)."""
+        from .billing import api_request_charges
+
+        with self.lock:
+            records = list(self.requests)
+        return api_request_charges(records, region=self.cloud.region)
+
     # -- front doors ------------------------------------------------------------------------
 
     def base_url(self, api_id: str) -> str:
