@@ -243,6 +243,8 @@ def service_of(request: Request, default: str | None = None) -> str | None:
         return "sqs"
     if target.startswith("AWSEvents"):
         return "events"
+    if target.startswith("AWSCognitoIdentityProviderService"):  # SignUp, InitiateAuth… are unsigned
+        return "cognito-idp"
     return default
 
 

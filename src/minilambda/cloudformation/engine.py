@@ -81,6 +81,8 @@ class Engine:
         self.rng = rng
         self.stacks: dict[str, Stack] = {}  # stack id -> stack (deleted ones stay, as on AWS)
         self.lock = threading.RLock()
+        self.lint_templates = True  # cfn-lint each new template text (about 1-3 s for a large one)
+        self._linted: set[str] = set()  # digests of template texts that passed
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -137,7 +139,7 @@ class Engine:
                                  f"to satisfy constraint: Member must have length less than or equal to "
                                  f"{tpl.MAX_BODY_BYTES}")
         template = tpl.load(body)
-        tpl.check(body, self.region)
+        self._lint(body)
         text, resolved = resolve_parameters(template, given, previous)
         if tpl.transforms(template):
             if direct and "CAPABILITY_AUTO_EXPAND" not in capabilities:
@@ -151,6 +153,16 @@ class Engine:
             raise AwsError("InsufficientCapabilitiesException", f"Requires capabilities : [{', '.join(missing)}]",
                            400, error_type=None)
         return template, text, resolved
+
+    def _lint(self, body: str) -> None:
+        """cfn-lint's errors as a ValidationError; a text that passed once is not linted again."""
+        import hashlib
+
+        digest = hashlib.sha256(body.encode()).hexdigest()
+        if not self.lint_templates or digest in self._linted:
+            return
+        tpl.check(body, self.region)
+        self._linted.add(digest)
 
     @staticmethod
     def _check_types(template: dict[str, Any]) -> None:
