@@ -32,6 +32,9 @@ def install(cloud: Any) -> Any:
     cloud.add_service("apigateway", control)
     cloud.add_service("apigatewayv2", control)
     register_routes(cloud.service("lambda"))
+    from .management import install as install_websockets
+
+    install_websockets(cloud)  # WebSocket APIs and @connections (cloud.websocket_apis)
     return gateway
 
 

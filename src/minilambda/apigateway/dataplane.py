@@ -286,7 +286,12 @@ class ApiGateway:
             return door.url
 
     def url(self, api_id: str, stage: str | None = None) -> str:
-        """The invoke URL of a stage: ``http://127.0.0.1:PORT/{stage}`` (``$default``: no segment)."""
+        """The invoke URL of a stage: ``http://127.0.0.1:PORT/{stage}`` (``$default``: no segment);
+        WebSocket APIs: ``ws://127.0.0.1:PORT/{stage}``."""
+        view = self.config.api(api_id)
+        websockets = getattr(self.cloud, "websocket_apis", None)
+        if isinstance(view, HttpApiView) and view.api.get("ProtocolType") == "WEBSOCKET" and websockets is not None:
+            return websockets.url(api_id, stage or "$default")
         base = self.base_url(api_id)
         if stage is None or stage == "$default":
             return base
