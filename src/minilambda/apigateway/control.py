@@ -67,6 +67,8 @@ class ApiGatewayControl:
         if (method == "POST" and path.rstrip("/") == "/restapis" and request.q("mode") == "import") or (
                 method == "PUT" and re.match(r"^/restapis/[^/]+/?$", path)):
             request = _with_description(request)
+        if method == "PATCH" and re.match(r"^/restapis/[^/]+/?$", path):
+            request = _binary_media_type_ops(request)
         if method == "PATCH" and (m := _METHOD.match(path)):
             return self._patch_method(m.group("api"), m.group("resource"), m.group("method"),
                                       bool(m.group("integration")), request.json())
@@ -233,6 +235,20 @@ class ApiGatewayControl:
         deployment = json.loads(response.body or b"{}")
         if deployment.get("id"):
             self.dataplane.snapshots.put(api_id, deployment["id"], self.dataplane.config.live_resources(api_id))
+
+
+def _binary_media_type_ops(request: Request) -> Request:
+    """AWS names the type in the path (``add /binaryMediaTypes/image~1png``); moto reads ``value``."""
+    from dataclasses import replace as copy_with
+
+    body = request.json()
+    ops = []
+    for op in body.get("patchOperations") or []:
+        path = op.get("path", "")
+        if path.startswith("/binaryMediaTypes/") and op.get("op") in ("add", "remove"):
+            op = {**op, "value": path.split("/", 2)[2].replace("~1", "/")}
+        ops.append(op)
+    return copy_with(request, body=json.dumps({**body, "patchOperations": ops}).encode())
 
 
 def _with_description(request: Request) -> Request:
