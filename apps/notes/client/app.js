@@ -83,7 +83,14 @@ async function upload(note, file) {
   say("uploading…");
   const { uploadUrl } = await api("POST", `/notes/${note.id}/photo`);
   const response = await fetch(uploadUrl, { method: "PUT", body: file });
-  say(response.ok ? "photo uploaded; making a thumbnail…" : `upload failed (${response.status})`);
+  if (!response.ok) return say(`upload failed (${response.status})`);
+  say("photo uploaded; making a thumbnail…");
+  for (let i = 0; i < 40 && !(notes.get(note.id) || {}).thumbUrl; i++) {  // the live update may come first
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const fresh = await api("GET", `/notes/${note.id}`);
+    if (fresh.thumbUrl) { notes.set(note.id, fresh); render(); }
+  }
+  say("");
 }
 
 function connect() {
