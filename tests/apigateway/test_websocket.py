@@ -540,3 +540,43 @@ def test_stage_route_throttling_answers_too_many_requests_frames(wcloud):
         wcloud.clock.advance(1.0)
         answers.append(ask(ws, {"action": "whoami"}))
     assert [a.startswith('{"message": "Too Many Requests"') for a in answers] == [False, False, True, False]
+
+
+def test_garbage_and_vanishing_clients_do_not_break_the_server(wcloud):
+    import socket
+
+    _, url = make_api(wcloud)
+    host, port = url.split("//", 1)[1].split("/", 1)[0].split(":")
+    for garbage, status in ((b"NONSENSE / HTTP/1.1\r\n\r\n", b"405"), (b"GET /prod HTTP/1.1\r\nHost: x\r\n\r\n", b"426"),
+                            (b"\x16\x03\x01\x00", None)):  # the last: a TLS hello, cut short
+        with socket.create_connection((host, int(port))) as raw:
+            raw.sendall(garbage)
+            if status is None:
+                raw.shutdown(socket.SHUT_WR)
+            answer = raw.recv(100)
+        assert (answer.split(b" ")[1] if answer else None) == status
+    assert not events(wcloud, "$connect")  # no $connect for what is not a WebSocket upgrade
+    with socket.create_connection((host, int(port))) as raw:  # an upgrade cut short
+        raw.sendall(b"GET /prod HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n")
+    with connect(url) as ws:
+        assert ask(ws, "still serving") == "default:still serving"
+
+
+def test_wall_clock_cloud_serves_and_cleans_up():
+    with Cloud(seed=2) as cloud:
+        try:
+            cloud.service("apigatewayv2")
+        except UnknownServiceError:
+            from minilambda.services.moto_bridge import moto_service
+
+            moto_service(cloud, "apigatewayv2")
+        install(cloud)
+        _ensure_permission_api(cloud)
+        _, url = make_api(cloud)
+        with connect(url) as ws:
+            assert ask(ws, "wall") == "default:wall"
+        apis = cloud.service("apigatewaymanagementapi").apis
+        wait_until(lambda: apis.connections)
+        assert apis.connections[0].disconnected_at >= apis.connections[0].connected_at
+    with pytest.raises(OSError):
+        connect(url, open_timeout=5)

@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from websockets.datastructures import Headers as WsHeaders
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.http11 import Response as WsResponse
 from websockets.sync.server import Server, ServerConnection, serve
 
@@ -116,6 +116,10 @@ class ApiServer:
 
     def _handshake(self, ws: ServerConnection, request: Any) -> WsResponse | None:
         """Run ``$connect`` while the upgrade waits; a response refuses the connection."""
+        try:
+            ws.protocol.process_request(request)  # websockets' own checks of the upgrade, no side effects
+        except InvalidHandshake:
+            return None  # not a WebSocket upgrade: websockets answers it (400, 405, 426); no $connect
         path, _, raw_query = request.path.partition("?")
         stage = unquote(path.strip("/"))
         view = self.apis.view(self.api_id)
