@@ -11,6 +11,11 @@ management_url(cloud, api_id, stage))``, AWS's ``https://{api-id}.execute-api.{r
 shape) and handlers' own boto3 through the Cloud's Gateway, which names this service by its SigV4
 signing name ``execute-api``: ``endpoint_url=f"http://{domainName}/{stage}"`` with the event's
 ``requestContext.domainName`` (AWS: ``https://``), or no endpoint at all (``AWS_ENDPOINT_URL``).
+
+Wiring: ``install(cloud)`` (idempotent) gives a Cloud its ``WebSocketApis`` as ``cloud.websocket_apis``
+and registers this service; the API Gateway package's ``install`` should call it, and
+``cloud.api_url(api_id, stage)`` of a WebSocket API is ``cloud.websocket_apis.url(api_id, stage)``
+(``websocket_url(cloud, api_id, stage)`` does both meanwhile).
 """
 
 from __future__ import annotations
