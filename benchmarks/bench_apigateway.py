@@ -37,29 +37,43 @@ def connect(url: str) -> tuple[http.client.HTTPConnection, str]:
     return conn, parts.path
 
 
-def time_gets(url: str, n: int) -> list[float]:
-    conn, path = connect(url)
-    samples = []
-    for i in range(n + 200):
-        t = time.perf_counter()
-        conn.request("GET", path)
-        resp = conn.getresponse()
-        resp.read()
-        if i >= 200:
+class GetTimer:
+    """Warm GETs on one keep-alive connection."""
+
+    def __init__(self, url: str) -> None:
+        self.conn, self.path = connect(url)
+        self.time(200)  # warm-up
+
+    def time(self, n: int) -> list[float]:
+        samples = []
+        for _ in range(n):
+            t = time.perf_counter()
+            self.conn.request("GET", self.path)
+            resp = self.conn.getresponse()
+            resp.read()
             samples.append((time.perf_counter() - t) * 1000)
-        assert resp.status == 200, resp.status
-    conn.close()
-    return samples
+            assert resp.status == 200, resp.status
+        return samples
 
 
 def time_invokes(lam, n: int) -> list[float]:
     samples = []
-    for i in range(n + 200):
+    for _ in range(n):
         t = time.perf_counter()
         lam.invoke(FunctionName="noop", Payload=b"{}")["Payload"].read()
-        if i >= 200:
-            samples.append((time.perf_counter() - t) * 1000)
+        samples.append((time.perf_counter() - t) * 1000)
     return samples
+
+
+def interleaved(lam, rest: GetTimer, http: GetTimer, n: int, block: int = 50) -> tuple[list, list, list]:
+    """Blocks of each path in turn, so a busy machine's drift hits all three alike."""
+    direct, rest_ms, http_ms = [], [], []
+    time_invokes(lam, 200)
+    for _ in range(max(1, n // block)):
+        direct += time_invokes(lam, block)
+        rest_ms += rest.time(block)
+        http_ms += http.time(block)
+    return direct, rest_ms, http_ms
 
 
 def throughput(url: str, threads: int, seconds: float) -> float:
@@ -113,12 +127,9 @@ def main() -> None:
     with Cloud(seed=1, max_environments=16) as cloud:
         rest_url, http_url = build(cloud)
         lam = cloud.client("lambda")
-        direct = time_invokes(lam, args.n)
-        rest = time_gets(rest_url, args.n)
-        http = time_gets(http_url, args.n)
-        direct2 = time_invokes(lam, args.n)  # again, to see drift on a busy machine
-        d50, d99 = quantiles(direct + direct2)
-        print(f"warm no-op, n={args.n} each, same run")
+        direct, rest, http = interleaved(lam, GetTimer(rest_url), GetTimer(http_url), args.n)
+        d50, d99 = quantiles(direct)
+        print(f"warm no-op, n={args.n} each, interleaved in blocks of 50, same run")
         print(f"  direct lam.invoke          p50 {d50:7.3f} ms   p99 {d99:7.3f} ms")
         for name, samples in (("REST API GET (loopback)", rest), ("HTTP API GET (loopback)", http)):
             p50, p99 = quantiles(samples)

@@ -76,6 +76,8 @@ def call_http(url: str, method: str, headers: list[tuple[str, str]], body: bytes
 
 def render_template(template: str, context: dict[str, Any]) -> str:
     """Render a mapping template with Velocity (``vtl.py``, airspeed); raises ``vtl.TemplateError``."""
+    if "$" not in template and "#" not in template:
+        return template  # plain text renders to itself: skip parsing it
     from .vtl import TemplateInput, render
 
     params = context.get("params", {})
