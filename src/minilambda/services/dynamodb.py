@@ -23,6 +23,36 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..cloud import Cloud
 
 READ_PREFIXES = ("Get", "Describe", "List", "Query", "Scan", "BatchGet", "TransactGet")
+ITEM_READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
+ITEM_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+
+
+def _units(size_bytes: int, unit_kb: int) -> int:
+    return max(1, -(-size_bytes // (unit_kb * 1024)))
+
+
+def request_units(operation: str, request: dict[str, Any], response: dict[str, Any]) -> tuple[float, float]:
+    """(read, write) request units of one call, as on-demand billing counts them: a write unit per
+    KB written (2 in a transaction), a read unit per 4 KB read (half if eventually consistent, 2 in
+    a transaction). Item sizes are estimated from their JSON length (AWS: names + values)."""
+    if operation in ITEM_WRITES:
+        if operation == "BatchWriteItem":
+            items = [w for ws in (request.get("RequestItems") or {}).values() for w in ws]
+            return 0.0, float(sum(_units(len(json.dumps(i)), 1) for i in items))
+        if operation == "TransactWriteItems":
+            items = request.get("TransactItems") or []
+            return 0.0, float(sum(2 * _units(len(json.dumps(i)), 1) for i in items))
+        return 0.0, float(_units(len(json.dumps(request.get("Item") or request.get("Key") or {})), 1))
+    if operation in ITEM_READS:
+        factor = 2.0 if operation == "TransactGetItems" else (1.0 if request.get("ConsistentRead") else 0.5)
+        if operation == "GetItem":
+            size = len(json.dumps(response.get("Item") or {}))
+        elif operation in ("Query", "Scan"):
+            size = len(json.dumps(response.get("Items") or []))
+        else:
+            size = len(json.dumps(response.get("Responses") or {}))
+        return factor * _units(size, 4), 0.0
+    return 0.0, 0.0
 
 
 class DynamoDBService:
@@ -41,16 +71,34 @@ class DynamoDBService:
         self.mappings = StreamMappings(cloud, self)
         self._stamps: dict[str, list[float]] = {}  # table -> arrival time of each stream record
         self._lock = threading.RLock()
+        self.read_units = 0.0  # on-demand request units so far (see request_units)
+        self.write_units = 0.0
+        self.requests: dict[str, int] = {}  # operation -> successful calls
 
     def handle(self, request: Request) -> Response:
         """Answer with moto; after a successful write, stamp new stream records and wake pollers."""
         response = self.moto.handle(request)
         operation = str(request.headers.get("x-amz-target", "")).rsplit(".", 1)[-1]
+        if response.status == 200 and operation:
+            self._count(operation, request, response)
         if response.status == 200 and operation and not operation.startswith(READ_PREFIXES):
             if operation == "DeleteTable":
                 self._deleted(request)
             self._stamp_new_records()
         return response
+
+    def _count(self, operation: str, request: Request, response: Response) -> None:
+        reads = writes = 0.0
+        if operation in ITEM_READS or operation in ITEM_WRITES:
+            try:
+                reads, writes = request_units(operation, json.loads(request.body or b"{}"),
+                                              json.loads(response.body or b"{}"))
+            except ValueError:
+                pass
+        with self._lock:
+            self.requests[operation] = self.requests.get(operation, 0) + 1
+            self.read_units += reads
+            self.write_units += writes
 
     def _deleted(self, request: Request) -> None:
         try:
