@@ -308,3 +308,17 @@ def test_openapi_import_round_trip():
         assert cloud.http("GET", cloud.api_url(api["id"], "x") + "/pets").status == 200
         exported = json.loads(ag.get_export(restApiId=api["id"], stageName="x", exportType="oas30")["body"].read())
         assert "/pets" in exported["paths"] and exported["info"]["title"] == "pets"
+
+
+def test_throttled_function_is_rest_500_and_http_503():
+    with Cloud(clock="virtual", seed=1) as cloud:
+        arn = make_function(cloud, "noop", NOOP)
+        rest_api, _ = rest_proxy_api(cloud, arn, stage="dev")
+        http_api = cloud.client("apigatewayv2").create_api(Name="h", ProtocolType="HTTP", Target=arn)["ApiId"]
+        allow_apigateway(cloud, "noop", http_api)
+        cloud.client("lambda").put_function_concurrency(FunctionName="noop", ReservedConcurrentExecutions=0)
+        rest = cloud.http("GET", cloud.api_url(rest_api, "dev") + "/x")
+        assert (rest.status, rest.text) == (500, '{"message": "Internal server error"}')
+        http = cloud.http("GET", cloud.api_url(http_api) + "/x")
+        assert (http.status, http.text) == (503, '{"message":"Service Unavailable"}')
+        assert "429" in cloud.api_requests[-1].error
