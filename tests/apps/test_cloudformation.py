@@ -354,3 +354,41 @@ def test_sam_function_with_inline_code_and_stream_mapping(vcloud, cfn):
     cfn.delete_stack(StackName="sam")
     assert lam.list_functions()["Functions"] == [] and lam.list_event_source_mappings()["EventSourceMappings"] == []
     assert vcloud.client("dynamodb").list_tables()["TableNames"] == []
+
+
+SAM_REST = """
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        def handler(event, context):
+            return {"statusCode": 200, "body": event.get("path") or event.get("source", "")}
+      Events:
+        Get:
+          Type: Api
+          Properties: {Path: "/hello/{name}", Method: get}
+        Hourly:
+          Type: Schedule
+          Properties: {Schedule: rate(1 hour)}
+Outputs:
+  Url:
+    Value: !Sub "https://${ServerlessRestApi}.execute-api.${AWS::Region}.amazonaws.com/Prod/hello/ada"
+"""
+
+
+@pytest.mark.process
+def test_sam_rest_api_and_schedule_events(vcloud, cfn):
+    cfn.create_stack(StackName="rest", TemplateBody=SAM_REST, Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])
+    assert cfn.describe_stacks(StackName="rest")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE", events(cfn, "rest")
+    response = vcloud.http("GET", outputs(cfn, "rest")["Url"])  # AWS's URL form, answered in-process
+    assert (response.status, response.body) == (200, b"/hello/ada")
+    vcloud.clock.advance(3601)
+    assert [i.trigger for i in vcloud.invocations] == ["apigateway", "async"]
+    cfn.delete_stack(StackName="rest")
+    assert vcloud.client("apigateway").get_rest_apis()["items"] == []
+    assert vcloud.client("events").list_rules()["Rules"] == []

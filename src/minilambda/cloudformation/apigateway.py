@@ -194,7 +194,11 @@ class RestApi(Handler):
         api = ctx.client("apigateway")
         if props.get("Body") is not None:
             body = props["Body"]
-            out = api.import_rest_api(body=(body if isinstance(body, str) else json.dumps(body)).encode())
+            document = json.loads(body) if isinstance(body, str) else body
+            if str(document.get("swagger", "")).startswith("2"):  # what SAM's Api generates
+                out = import_swagger_rest_api(api, document)
+            else:
+                out = api.import_rest_api(body=(body if isinstance(body, str) else json.dumps(body)).encode())
             if props.get("Name"):
                 api.update_rest_api(restApiId=out["id"], patchOperations=[
                     {"op": "replace", "path": "/name", "value": props["Name"]}])
@@ -213,6 +217,76 @@ class RestApi(Handler):
 
     def delete(self, ctx, current, props):
         _ignore_missing(lambda: ctx.client("apigateway").delete_rest_api(restApiId=current.physical_id))
+
+
+def import_swagger_rest_api(api: Any, doc: dict[str, Any]) -> dict[str, Any]:
+    """A REST API from a Swagger 2.0 document with API Gateway's extensions, call by call (the
+    Cloud's ImportRestApi takes OpenAPI 3 only): resources, methods, Lambda/HTTP/MOCK
+    integrations, authorizers (``securityDefinitions``) and binary media types."""
+    params: dict[str, Any] = {"name": str((doc.get("info") or {}).get("title") or "api")}
+    if doc.get("x-amazon-apigateway-binary-media-types"):
+        params["binaryMediaTypes"] = list(doc["x-amazon-apigateway-binary-media-types"])
+    out = api.create_rest_api(**params)
+    rest_id = out["id"]
+    resources = {r["path"]: r["id"] for r in api.get_resources(restApiId=rest_id)["items"]}
+    authorizers = {}
+    for name, spec in (doc.get("securityDefinitions") or {}).items():
+        auth = spec.get("x-amazon-apigateway-authorizer")
+        if auth:
+            authorizers[name] = _rest_authorizer(api, rest_id, name, spec, auth)
+    for path, operations in (doc.get("paths") or {}).items():
+        resource_id = _rest_resource(api, rest_id, path, resources)
+        for method, op in operations.items():
+            if isinstance(op, dict) and "x-amazon-apigateway-integration" in op:
+                verb = "ANY" if method == "x-amazon-apigateway-any-method" else method.upper()
+                _rest_method(api, rest_id, resource_id, verb, op, authorizers, doc.get("security"))
+    return out
+
+
+def _rest_resource(api: Any, rest_id: str, path: str, known: dict[str, str]) -> str:
+    """The id of the resource for *path*, creating missing parents on the way."""
+    if path in known:
+        return known[path]
+    parent, _, part = path.rstrip("/").rpartition("/")
+    parent_id = _rest_resource(api, rest_id, parent or "/", known)
+    known[path] = api.create_resource(restApiId=rest_id, parentId=parent_id, pathPart=part)["id"]
+    return known[path]
+
+
+def _rest_authorizer(api: Any, rest_id: str, name: str, spec: dict[str, Any], auth: dict[str, Any]) -> tuple[str, str]:
+    kind = str(auth.get("type", "token")).upper()
+    params: dict[str, Any] = {"restApiId": rest_id, "name": name,
+                              "type": "COGNITO_USER_POOLS" if kind == "COGNITO_USER_POOLS" else kind,
+                              "identitySource": auth.get("identitySource") or f"method.request.header.{spec.get('name', 'Authorization')}"}
+    if auth.get("providerARNs"):
+        params["providerARNs"] = auth["providerARNs"]
+    if auth.get("authorizerUri"):
+        params["authorizerUri"] = auth["authorizerUri"]
+    if "authorizerResultTtlInSeconds" in auth:
+        params["authorizerResultTtlInSeconds"] = int(auth["authorizerResultTtlInSeconds"])
+    created = api.create_authorizer(**params)["id"]
+    return created, "COGNITO_USER_POOLS" if params["type"] == "COGNITO_USER_POOLS" else "CUSTOM"
+
+
+def _rest_method(api: Any, rest_id: str, resource_id: str, verb: str, op: dict[str, Any],
+                 authorizers: dict[str, tuple[str, str]], default_security: Any) -> None:
+    method: dict[str, Any] = {"restApiId": rest_id, "resourceId": resource_id, "httpMethod": verb,
+                              "authorizationType": "NONE"}
+    for entry in op.get("security", default_security) or []:
+        for name in entry:
+            if name in authorizers:
+                method.update(authorizationType=authorizers[name][1], authorizerId=authorizers[name][0])
+            elif name == "api_key":
+                method["apiKeyRequired"] = True
+    api.put_method(**method)
+    spec = op["x-amazon-apigateway-integration"]
+    integration: dict[str, Any] = {"restApiId": rest_id, "resourceId": resource_id, "httpMethod": verb,
+                                   "type": str(spec.get("type", "aws_proxy")).upper()}
+    for key in ("uri", "httpMethod", "requestTemplates", "passthroughBehavior", "contentHandling",
+                "timeoutInMillis", "requestParameters"):
+        if key in spec:
+            integration["integrationHttpMethod" if key == "httpMethod" else key] = spec[key]
+    api.put_integration(**integration)
 
 
 class RestMethod(Handler):
