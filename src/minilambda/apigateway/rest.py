@@ -42,7 +42,7 @@ def serve_rest(gw: "ApiGateway", view: RestApiView, ex: "Exchange") -> HttpRespo
     request = ex.request
     stage_name, path, stage_path = split_stage(request.raw_path)
     stage = view.stages.get(stage_name)
-    if stage is None:
+    if stage is None:  # a wrong stage is a routing failure too (linden.consulting, tech-reader.blog, 2026)
         return gw.rest_error(view, ex, gateway_error("MISSING_AUTHENTICATION_TOKEN", "Missing Authentication Token"))
     ex.stage = stage_name
     deployment_id, variables = _choose_deployment(gw, stage, ex)
