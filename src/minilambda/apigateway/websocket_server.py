@@ -101,13 +101,11 @@ class ApiServer:
         self._server: Server = serve(self._serve, "127.0.0.1", 0, process_request=self._handshake,
                                      compression=None, ping_interval=None, server_header=None,
                                      max_size=(MESSAGE_LIMIT, FRAME_LIMIT), open_timeout=60)
+        host, port = self._server.socket.getsockname()[:2]
+        self.base_url = f"ws://{host}:{port}"  # the API's ApiEndpoint
+        # Connection threads inherit this thread's daemon flag: an open socket never holds up exit.
         self._thread = threading.Thread(target=self._server.serve_forever, name=f"apigw-ws-{api_id}", daemon=True)
         self._thread.start()
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._server.socket.getsockname()[:2]
-        return f"ws://{host}:{port}"
 
     def close(self) -> None:
         self._server.shutdown()
