@@ -258,6 +258,8 @@ def test_post_get_delete_connection_in_process(wcloud):
         with pytest.raises(ConnectionClosed):
             ws.recv(timeout=30)
     wait_until(lambda: events(wcloud, "$disconnect"))
+    rc = events(wcloud, "$disconnect")[0]["requestContext"]
+    assert (rc["disconnectStatusCode"], rc["disconnectReason"]) == (1000, "Connection Closed Normally")
     with pytest.raises(mgmt.exceptions.GoneException) as gone:
         mgmt.post_to_connection(ConnectionId=cid, Data=b"late")
     assert gone.value.response["ResponseMetadata"]["HTTPStatusCode"] == 410
@@ -400,6 +402,7 @@ def test_connect_authorizer_allows_denies_and_needs_its_identity_source(wcloud):
     with connect(url + "?token=good") as ws:
         assert ask(ws, "hello") == "default:hello"
     message = [e for e in events(wcloud) if e["requestContext"]["eventType"] == "MESSAGE"][-1]
+    assert list(message["requestContext"])[:4] == ["routeKey", "messageId", "authorizer", "eventType"]
     assert message["requestContext"]["authorizer"]["principalId"] == "user-1"
     assert message["requestContext"]["authorizer"]["team"] == "blue"
 

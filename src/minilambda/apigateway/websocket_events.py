@@ -17,6 +17,7 @@ from typing import Any, Iterable
 
 CONNECT, MESSAGE, DISCONNECT = "CONNECT", "MESSAGE", "DISCONNECT"
 NO_STATUS_REASON = "Client-side close frame status not set"
+NORMAL_CLOSURE_REASON = "Connection Closed Normally"  # 1000, e.g. after DeleteConnection (boto/boto3#3789)
 
 _TERM = re.compile(r"\$\{request\.body\.([^}]*)\}")
 _BARE = re.compile(r"^\$request\.body\.(.+)$")
@@ -84,16 +85,16 @@ class EventContext:
 
 def _request_context(ctx: EventContext, route_key: str, event_type: str, request_id: str, now: float,
                      extra_head: dict[str, Any], extra_mid: dict[str, Any]) -> dict[str, Any]:
-    """``requestContext`` with AWS's key order; *extra_head* goes after routeKey, *extra_mid* after
-    messageDirection (where AWS puts ``messageId`` and ``disconnectReason``)."""
-    rc: dict[str, Any] = {"routeKey": route_key, **extra_head, "eventType": event_type,
+    """``requestContext`` with AWS's key order; *extra_head* goes after routeKey (``messageId``,
+    ``disconnectStatusCode``), then ``authorizer`` if any (as in a 2023 execution log quoted in
+    boto/boto3#3789), *extra_mid* after messageDirection (``disconnectReason``)."""
+    auth = {} if ctx.authorizer is None else {"authorizer": dict(ctx.authorizer)}
+    rc: dict[str, Any] = {"routeKey": route_key, **extra_head, **auth, "eventType": event_type,
                           "extendedRequestId": request_id, "requestTime": request_time(now),
                           "messageDirection": "IN", **extra_mid, "stage": ctx.stage,
                           "connectedAt": ctx.connected_at_ms, "requestTimeEpoch": int(now * 1000),
                           "identity": {"sourceIp": ctx.source_ip}, "requestId": request_id,
                           "domainName": ctx.domain_name, "connectionId": ctx.connection_id, "apiId": ctx.api_id}
-    if ctx.authorizer is not None:
-        rc["authorizer"] = dict(ctx.authorizer)
     return rc
 
 

@@ -339,6 +339,8 @@ def _close_status(ws: ServerConnection) -> tuple[int, str]:
     code = ws.close_code
     if code is None or code == 1005:
         return 1005, ev.NO_STATUS_REASON
+    if code == 1000 and not ws.close_reason:
+        return 1000, ev.NORMAL_CLOSURE_REASON
     return code, ws.close_reason or ""
 
 
