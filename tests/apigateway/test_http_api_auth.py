@@ -92,3 +92,47 @@ def test_lambda_request_authorizer_with_simple_responses():
         ok = requests.get(url, headers={"x-token": "letmein"}, timeout=30)
         assert ok.status_code == 200
         assert ok.json()["requestContext"]["authorizer"]["lambda"] == {"user": "ada"}
+
+
+def test_rest_cognito_user_pool_authorizer_with_the_clouds_own_pool():
+    from .apigw_helpers import rest_proxy_api
+
+    with Cloud(clock="wall", seed=1) as cloud:
+        idp = cloud.client("cognito-idp")
+        pool = idp.create_user_pool(PoolName="users")["UserPool"]
+        client = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="app",
+                                             ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+        client_id = client["UserPoolClient"]["ClientId"]
+        idp.admin_create_user(UserPoolId=pool["Id"], Username="ada", TemporaryPassword="Passw0rd!x",
+                              MessageAction="SUPPRESS")
+        idp.admin_set_user_password(UserPoolId=pool["Id"], Username="ada", Password="Passw0rd!x", Permanent=True)
+        tokens = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                   AuthParameters={"USERNAME": "ada", "PASSWORD": "Passw0rd!x"})["AuthenticationResult"]
+        arn = make_function(cloud, "echo", ECHO_EVENT)
+        api, resource = rest_proxy_api(cloud, arn, stage="dev")
+        ag = cloud.client("apigateway")
+        authorizer = ag.create_authorizer(restApiId=api, name="pool", type="COGNITO_USER_POOLS",
+                                          providerARNs=[pool["Arn"]], identitySource="method.request.header.Authorization")
+        ag.update_method(restApiId=api, resourceId=resource, httpMethod="ANY", patchOperations=[
+            {"op": "replace", "path": "/authorizationType", "value": "COGNITO_USER_POOLS"},
+            {"op": "replace", "path": "/authorizerId", "value": authorizer["id"]}])
+        ag.create_deployment(restApiId=api, stageName="dev")
+        url = cloud.api_url(api, "dev") + "/me"
+        assert requests.get(url, timeout=30).status_code == 401
+        assert requests.get(url, headers={"Authorization": "not-a-token"}, timeout=30).status_code == 401
+        ok = requests.get(url, headers={"Authorization": tokens["IdToken"]}, timeout=30)
+        assert ok.status_code == 200, ok.text
+        assert ok.json()["requestContext"]["authorizer"]["claims"]["cognito:username"] == "ada"
+
+
+def test_http_api_route_throttling():
+    with Cloud(clock="virtual", seed=1) as cloud:
+        arn = make_function(cloud, "echo", ECHO_EVENT)
+        v2 = cloud.client("apigatewayv2")
+        api = v2.create_api(Name="t", ProtocolType="HTTP", Target=arn)["ApiId"]
+        allow_apigateway(cloud, "echo", api)
+        v2.update_stage(ApiId=api, StageName="$default",
+                        RouteSettings={"$default": {"ThrottlingBurstLimit": 1, "ThrottlingRateLimit": 1.0}})
+        url = cloud.api_url(api)
+        assert [cloud.http("GET", url).status for _ in range(3)] == [200, 429, 429]
+        assert cloud.http("GET", url).text == '{"message":"Too Many Requests"}'

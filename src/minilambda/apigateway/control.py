@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import unquote
 from typing import TYPE_CHECKING, Any
 
 from ..service import Request, Response
@@ -63,7 +64,7 @@ class ApiGatewayControl:
             return test_invoke_method(self.dataplane, m.group("api"), m.group("resource"), m.group("method"),
                                       request.json())
         if method == "PATCH" and (m := _V2_STAGE.match(path)):
-            return self._update_v2_stage(m.group("api"), m.group("stage"), request.json())
+            return self._update_v2_stage(m.group("api"), unquote(m.group("stage")), request.json())
         if (method == "POST" and path.rstrip("/") == "/restapis" and request.q("mode") == "import") or (
                 method == "PUT" and re.match(r"^/restapis/[^/]+/?$", path)):
             request = _with_description(request)

@@ -97,7 +97,7 @@ def _cognito(gw: "ApiGateway", ex: "Exchange", authorizer: dict[str, Any], metho
         pool_id = provider.rsplit("/", 1)[-1]
         region = provider.split(":")[3] if provider.count(":") >= 5 else gw.cloud.region
         issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
-        config = JwtAuthorizerConfig(issuer, (), f"$request.header.{source}")
+        config = JwtAuthorizerConfig(issuer, _pool_clients(gw, pool_id), f"$request.header.{source}")
         with gw.lock:
             last = authorize_jwt(config, headers, scopes, gw.fetch_jwks, gw.cloud.clock.now(),
                                  payload_format_version="1.0")
@@ -109,6 +109,16 @@ def _cognito(gw: "ApiGateway", ex: "Exchange", authorizer: dict[str, Any], metho
     body = '{"message":"Unauthorized"}' if status == 401 else '{"message":"Forbidden"}'
     return _refusal(status, body, "UNAUTHORIZED" if status == 401 else "ACCESS_DENIED",
                     last.log_line if last is not None else "no user pool configured")
+
+
+def _pool_clients(gw: "ApiGateway", pool_id: str) -> tuple[str, ...]:
+    """A Cognito authorizer accepts tokens of any app client of the pool (their ids as audiences)."""
+    try:
+        idp = gw.config.client("cognito-idp")
+        clients = idp.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60).get("UserPoolClients", [])
+    except Exception:  # noqa: BLE001 - no such pool here, or no Cognito in this Cloud: no audience
+        return ()
+    return tuple(c["ClientId"] for c in clients)
 
 
 def _iam(gw: "ApiGateway", ex: "Exchange", ctx: RouteContext) -> GatewayError | RouteContext:
