@@ -432,15 +432,16 @@ class Engine:
                     raise template_error(f"Stack [{stack_name}] does not exist")
                 previous = stack.parameters
             body = stack.body if use_previous_template or body is None else body
-            template, text, _ = self.prepare(body, parameters, capabilities, direct=False, previous=previous,
-                                             stack_name=stack_name)
+            template, text, resolved = self.prepare(body, parameters, capabilities, direct=False,
+                                                    previous=previous, stack_name=stack_name)
             arn = (f"arn:aws:cloudformation:{self.region}:{self.account_id}:changeSet/{name}/{self._uuid()}")
             changes = plan_changes(stack, template) if change_set_type != "CREATE" else [
                 {"Type": "Resource", "ResourceChange": {"Action": "Add", "LogicalResourceId": k,
                                                         "ResourceType": v["Type"], "Scope": [], "Details": []}}
                 for k, v in template["Resources"].items()]
             cs = ChangeSet(arn, name, stack.stack_id, stack.name, change_set_type, body, text, list(capabilities),
-                           changes, self.clock.now(), description=description, tags=list(tags or []))
+                           changes, self.clock.now(), description=description, tags=list(tags or []),
+                           prepared=(template, resolved))
             if change_set_type != "CREATE" and not changes and text == stack.parameters:
                 cs.status, cs.execution_status = "FAILED", "UNAVAILABLE"
                 cs.reason = ("The submitted information didn't contain changes. Submit different information to "
@@ -464,9 +465,11 @@ class Engine:
                                f"status of [{cs.status}]", 400, error_type=None)
             stack = self.stacks[cs.stack_id]
             cs.execution_status = "EXECUTE_IN_PROGRESS"
-            template, text, resolved = self.prepare(cs.body, cs.parameters, cs.capabilities, direct=False,
-                                                    previous=stack.parameters if cs.change_set_type != "CREATE"
-                                                    else None)
+            if cs.prepared is None:
+                template, _, resolved = self.prepare(cs.body, cs.parameters, cs.capabilities, direct=False)
+            else:  # checked, transformed and resolved when the change set was made
+                template, resolved = cs.prepared
+            text = cs.parameters
             stack.body, stack.capabilities, stack.tags = cs.body, cs.capabilities, cs.tags or stack.tags
             stack.disable_rollback = disable_rollback
             if cs.change_set_type == "CREATE":

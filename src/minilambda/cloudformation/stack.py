@@ -63,6 +63,7 @@ class ChangeSet:
     reason: str = ""
     description: str = ""
     tags: list[dict[str, str]] = field(default_factory=list)
+    prepared: tuple[dict[str, Any], dict[str, Any]] | None = None  # (template, resolved parameters)
 
 
 @dataclass
