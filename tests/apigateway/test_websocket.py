@@ -583,3 +583,25 @@ def test_wall_clock_cloud_serves_and_cleans_up():
         assert apis.connections[0].disconnected_at >= apis.connections[0].connected_at
     with pytest.raises(OSError):
         connect(url, open_timeout=5)
+
+
+def test_connect_with_api_key_required_needs_a_key_of_a_usage_plan_for_the_stage(wcloud):
+    api_id, url = make_api(wcloud)
+    v2 = wcloud.client("apigatewayv2")
+    route_id = next(r["RouteId"] for r in v2.get_routes(ApiId=api_id)["Items"] if r["RouteKey"] == "$connect")
+    v2.update_route(ApiId=api_id, RouteId=route_id, ApiKeyRequired=True)
+    rest = wcloud.client("apigateway")
+    key = rest.create_api_key(name="phone", enabled=True)
+    plan = rest.create_usage_plan(name="basic", apiStages=[{"apiId": api_id, "stage": "prod"}],
+                                  quota={"limit": 1, "period": "DAY"})
+    rest.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+    for headers in ([], [("x-api-key", "not-a-key")]):
+        with pytest.raises(InvalidStatus) as refused:
+            connect(url, additional_headers=headers)
+        assert refused.value.response.status_code == 403
+    with connect(url, additional_headers=[("x-api-key", key["value"])]) as ws:
+        assert ask(ws, "keyed") == "default:keyed"
+    with pytest.raises(InvalidStatus) as over_quota:
+        connect(url, additional_headers=[("x-api-key", key["value"])])
+    assert over_quota.value.response.status_code == 429
+    assert over_quota.value.response.body == b'{"message":"Limit Exceeded"}'

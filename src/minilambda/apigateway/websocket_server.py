@@ -155,6 +155,9 @@ class ApiServer:
             if refusal is not None:
                 return refusal.status_code, refusal.body.encode(), None, False
             authorized = True
+        refused = self._api_key_refusal(conn, headers) if route.get("ApiKeyRequired") else None
+        if refused is not None:
+            return refused[0], refused[1], None, authorized
         now = self.cloud.clock.now()
         event = ev.connect_event(conn.context, ev.new_id(self.cloud.rng), now,
                                  _connect_headers(headers, ws, now, self.cloud.rng), query)
@@ -188,6 +191,22 @@ class ApiServer:
             return verdict
         conn.context = replace(ctx, authorizer=dict(verdict.context))
         return None
+
+    def _api_key_refusal(self, conn: Connection, headers: list[tuple[str, str]]) -> tuple[int, bytes] | None:
+        """``ApiKeyRequired`` on ``$connect``: an enabled ``x-api-key`` in a usage plan of this stage (else
+        403), within the plan's throttle and quota (else 429), via the data plane's ``usage_plan_key``
+        and ``Throttler``; None admits."""
+        from .throttling import ThrottleRequest
+
+        gateway = getattr(self.cloud, "apigateway", None)
+        value = next((v for k, v in headers if k.lower() == "x-api-key"), None)
+        usage = gateway.usage_plan_key(self.api_id, conn.context.stage, value, "$connect") if gateway else None
+        if usage is None:
+            return 403, b'{"message":"Forbidden"}'
+        with gateway.lock:
+            decision = gateway.throttler.decide(ThrottleRequest(self.api_id, conn.context.stage, "$connect", None,
+                                                                usage), self.cloud.clock.now())
+        return None if decision.allowed else (decision.status_code, decision.body.encode())
 
     def _iam(self, ws: ServerConnection, headers: list[tuple[str, str]], target: str) -> Any:
         """``AWS_IAM`` on ``$connect``: the upgrade request's SigV4 signature verified (``sigv4_auth``)."""
