@@ -4,8 +4,9 @@ As on AWS (aws-facts-2 §5):
 
 * the upgrade request waits for ``$connect``: its authorization (a Lambda REQUEST authorizer with
   identity sources from headers, query string or stage variables — missing → 401 without invoking
-  it, deny → 403 — or ``AWS_IAM``, a SigV4-signed upgrade) and its integration, whose non-2xx
-  ``statusCode`` refuses the connection with that status;
+  it, deny → 403 — or ``AWS_IAM``, a SigV4-signed upgrade), its API key if required (usage plans:
+  403, 429), then its integration, whose non-2xx ``statusCode`` refuses the connection with that
+  status; the account's 500 new connections per second (429);
 * each message is routed by the API's ``RouteSelectionExpression`` (``$default`` takes non-JSON
   messages and unmatched keys); no route → a ``Forbidden`` frame, an integration failure → an
   ``Internal server error`` frame, stage throttling → ``Too Many Requests``; the socket stays open;
