@@ -51,7 +51,14 @@ class ApiGatewayControl:
         self.dataplane = dataplane
 
     def handle(self, request: Request) -> Response:
-        """Answer one control-plane request (moto's answer, corrected where AWS differs)."""
+        """Answer one control-plane request (moto's answer, corrected where AWS differs); odd input
+        gets AWS's ``BadRequestException``, never a Python exception."""
+        try:
+            return self._handle(request)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            return Response.json({"message": f"Invalid request: {exc}"}, 400, {"x-amzn-ErrorType": "BadRequestException"})
+
+    def _handle(self, request: Request) -> Response:
         path = request.raw_path or request.path
         method = request.method
         if method == "GET" and (m := _GATEWAY_RESPONSES.match(path)):

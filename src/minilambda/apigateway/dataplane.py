@@ -194,10 +194,8 @@ class ApiGateway:
         group = f"API-Gateway-Execution-Logs_{exchange.api_id}/{exchange.stage}"
         if exchange.canary:
             group += "/Canary"
-        stream = f"{exchange.extended_id[:8]}"
         self.cloud.logs.write(group, "execution", exchange.log,
                               timestamp=exchange.start if self.cloud.clock.virtual else None)
-        _ = stream
 
     # -- what the security steps need ---------------------------------------------------------
 
