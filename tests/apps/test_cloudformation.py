@@ -392,3 +392,33 @@ def test_sam_rest_api_and_schedule_events(vcloud, cfn):
     cfn.delete_stack(StackName="rest")
     assert vcloud.client("apigateway").get_rest_apis()["items"] == []
     assert vcloud.client("events").list_rules()["Rules"] == []
+
+
+SCHEDULE = """
+Resources:
+  Queue: {Type: AWS::SQS::Queue}
+  Every:
+    Type: AWS::Scheduler::Schedule
+    Properties:
+      ScheduleExpression: rate(10 minutes)
+      FlexibleTimeWindow: {Mode: "OFF"}
+      Target:
+        Arn: !GetAtt Queue.Arn
+        RoleArn: arn:aws:iam::123456789012:role/scheduler
+        Input: '{"tick": true}'
+Outputs:
+  Url: {Value: !Ref Queue}
+"""
+
+
+def test_scheduler_schedule_runs_on_the_virtual_clock(vcloud, cfn):
+    cfn.create_stack(StackName="sched", TemplateBody=SCHEDULE)
+    assert cfn.describe_stacks(StackName="sched")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE", events(cfn, "sched")
+    assert "emulated with an EventBridge rule" in [e for e in events(cfn, "sched") if e[0] == "Every"][-1][2]
+    vcloud.clock.advance(1201)
+    sqs = vcloud.client("sqs")
+    got = sqs.receive_message(QueueUrl=outputs(cfn, "sched")["Url"], MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in got] == ['{"tick": true}', '{"tick": true}']
+    once = SCHEDULE.replace("rate(10 minutes)", "at(2030-01-01T00:00:00)")
+    cfn.create_stack(StackName="once", TemplateBody=once)
+    assert "no one-time at() expressions" in [e[2] for e in events(cfn, "once") if e[1] == "CREATE_FAILED"][0]

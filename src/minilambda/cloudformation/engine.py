@@ -33,6 +33,7 @@ def _handlers() -> dict[str, r.Handler]:
         "AWS::Lambda::EventInvokeConfig": r.EventInvokeConfig(), "AWS::Lambda::Url": r.FunctionUrl(),
         "AWS::DynamoDB::Table": r.Table(), "AWS::SQS::Queue": r.Queue(), "AWS::SNS::Topic": r.Topic(),
         "AWS::SNS::Subscription": r.Subscription(), "AWS::S3::Bucket": r.Bucket(), "AWS::Events::Rule": r.Rule(),
+        "AWS::Scheduler::Schedule": r.Schedule(),
         "AWS::Logs::LogGroup": r.LogGroup(), "AWS::Cognito::UserPool": r.UserPool(),
         "AWS::Cognito::UserPoolClient": r.UserPoolClient(),
         "AWS::IAM::Role": r.Recorded("role", "RoleName", "role"),

@@ -531,6 +531,51 @@ class Rule(Handler):
         _ignore_missing(lambda: events.delete_rule(Name=current.physical_id))
 
 
+class Schedule(Handler):
+    """``AWS::Scheduler::Schedule`` as an EventBridge rule with the same expression and target:
+    the Cloud has no EventBridge Scheduler. ``at()`` expressions and non-UTC time zones are
+    refused; flexible time windows are ignored (the rule fires at the exact time)."""
+
+    service = "events"
+    replace_on = ("Name", "GroupName")
+    name_property = "Name"
+
+    def create(self, ctx, props):
+        expression = str(props.get("ScheduleExpression", ""))
+        if expression.startswith("at("):
+            raise AwsError("InvalidRequest", "minilambda emulates AWS::Scheduler::Schedule with an EventBridge "
+                           "rule, which has no one-time at() expressions; use rate() or cron()", 400,
+                           error_type=None)
+        if props.get("ScheduleExpressionTimezone", "UTC") not in ("UTC", "Etc/UTC"):
+            raise AwsError("InvalidRequest", "minilambda's emulated schedules run in UTC only "
+                           "(ScheduleExpressionTimezone)", 400, error_type=None)
+        name = props.get("Name") or ctx.name(64)
+        self._put(ctx.client("events"), name, props)
+        group = props.get("GroupName", "default")
+        return Provisioned(name, {"Arn": ctx.arn("scheduler", f"schedule/{group}/{name}")},
+                           note="emulated with an EventBridge rule of the same name")
+
+    @staticmethod
+    def _put(events: Any, name: str, props: dict[str, Any]) -> None:
+        target = props.get("Target") or {}
+        state = "ENABLED" if props.get("State", "ENABLED") == "ENABLED" else "DISABLED"
+        events.put_rule(Name=name, ScheduleExpression=props["ScheduleExpression"], State=state,
+                        **({"Description": props["Description"]} if props.get("Description") else {}))
+        entry = {"Id": "scheduler-target", "Arn": target["Arn"]}
+        if target.get("Input"):
+            entry["Input"] = target["Input"]
+        events.put_targets(Rule=name, Targets=[entry])
+
+    def update(self, ctx, current, old, new):
+        self._put(ctx.client("events"), current.physical_id, new)
+        return current
+
+    def delete(self, ctx, current, props):
+        events = ctx.client("events")
+        _ignore_missing(lambda: events.remove_targets(Rule=current.physical_id, Ids=["scheduler-target"]))
+        _ignore_missing(lambda: events.delete_rule(Name=current.physical_id))
+
+
 class LogGroup(Handler):
     service = "logs"
     replace_on = ("LogGroupName",)
