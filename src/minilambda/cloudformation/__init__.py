@@ -18,7 +18,7 @@ are recorded but IAM is not enforced.
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .api import CloudFormationService
 from .deploy import deploy, package_template
