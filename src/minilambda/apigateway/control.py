@@ -88,8 +88,8 @@ class ApiGatewayControl:
         response = self.moto.handle(request)
         if method != "GET" and response.status < 300:
             self.dataplane.config.invalidate()
-            if method == "DELETE" and _V2_API.match(path):
-                self.dataplane.forget(path.rstrip("/").rsplit("/", 1)[-1])
+            if method == "DELETE" and (_V2_API.match(path) or re.match(r"^/restapis/[^/]+/?$", path)):
+                self.dataplane.forget(path.rstrip("/").rsplit("/", 1)[-1])  # close its front door
         if response.status < 300 and _V2_API.match(path):
             response = self._v2_api(request, response)
         if response.status < 300 and method != "DELETE" and (m := _REST_STAGE.match(path)):
