@@ -196,3 +196,24 @@ def test_same_answer_in_process_and_over_a_socket(echo):
         for k in ("x-amzn-trace-id", "x-forwarded-port", "accept", "accept-encoding", "connection", "content-length"):
             event["headers"].pop(k, None)
     assert a == b
+
+
+def test_control_planes_through_the_loopback_endpoint_like_a_handler_or_the_cli():
+    """Signed boto3 clients on ``cloud.endpoint_url`` (what handlers, ``serve`` and the AWS CLI use)."""
+    import boto3
+    from botocore.config import Config
+
+    with Cloud(clock="virtual", seed=1) as cloud:
+        arn = make_function(cloud, "echo", ECHO_EVENT)
+        session = boto3.session.Session(aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="x",
+                                        region_name="us-east-1")
+        config = Config(retries={"total_max_attempts": 1})
+        v2 = session.client("apigatewayv2", endpoint_url=cloud.endpoint_url, config=config)
+        rest = session.client("apigateway", endpoint_url=cloud.endpoint_url, config=config)
+        lam = session.client("lambda", endpoint_url=cloud.endpoint_url, config=config)
+        api = v2.create_api(Name="via-gateway", ProtocolType="HTTP", Target=arn)
+        lam.add_permission(FunctionName="echo", StatementId="apigw", Action="lambda:InvokeFunction",
+                           Principal="apigateway.amazonaws.com")
+        assert requests.get(api["ApiEndpoint"] + "/hi", timeout=30).json()["rawPath"] == "/hi"
+        assert rest.create_rest_api(name="r")["name"] == "r"
+        assert [a["name"] for a in cloud.client("apigateway").get_rest_apis()["items"]] == ["r"]
