@@ -120,6 +120,8 @@ def test_usage_plan_quota_and_get_usage():
         url = cloud.api_url(api, "dev") + "/q"
         statuses = [cloud.http("GET", url, headers={"x-api-key": key["value"]}).status for _ in range(5)]
         assert statuses == [200, 200, 200, 429, 429]
+        log = "".join(cloud.logs.lines(f"API-Gateway-Execution-Logs_{api}/dev"))
+        assert "Key quota exhausted for Usage Plan ID" in log
         over = cloud.http("GET", url, headers={"x-api-key": key["value"]})
         assert (over.text, over.header("x-amzn-ErrorType")) == ('{"message":"Limit Exceeded"}', "LimitExceededException")
         assert over.header("Retry-After") is None
@@ -322,3 +324,16 @@ def test_throttled_function_is_rest_500_and_http_503():
         http = cloud.http("GET", cloud.api_url(http_api) + "/x")
         assert (http.status, http.text) == (503, '{"message":"Service Unavailable"}')
         assert "429" in cloud.api_requests[-1].error
+
+
+def test_api_key_reaches_the_event_identity():
+    with Cloud(clock="virtual", seed=1) as cloud:
+        arn = make_function(cloud, "echo", ECHO_EVENT)
+        api, _ = rest_proxy_api(cloud, arn, stage="dev", apiKeyRequired=True)
+        ag = cloud.client("apigateway")
+        plan = ag.create_usage_plan(name="p", apiStages=[{"apiId": api, "stage": "dev"}])
+        key = ag.create_api_key(name="k", enabled=True)
+        ag.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+        event = cloud.http("GET", cloud.api_url(api, "dev") + "/k", headers={"x-api-key": key["value"]}).json()
+        identity = event["requestContext"]["identity"]
+        assert (identity["apiKey"], identity["apiKeyId"]) == (key["value"], key["id"])

@@ -60,6 +60,8 @@ def serve_rest(gw: "ApiGateway", view: RestApiView, ex: "Exchange") -> HttpRespo
     ex.note(f"Extended Request Id: {ex.extended_id}")
     ex.note(f"Starting execution for request: {ex.request_id}")
     ex.note(f"HTTP Method: {request.method}, Resource Path: {path}")
+    ex.note(f"Method request path: {match.path_parameters or {}}")
+    ex.note(f"Method request query string: {request.raw_query or '{}'}")
     refusal = _admission(gw, view, ex, stage, match.method, ctx)
     if isinstance(refusal, GatewayError):
         return gw.rest_error(view, ex, refusal)
@@ -132,6 +134,9 @@ def _admission(gw: "ApiGateway", view: RestApiView, ex: "Exchange", stage: dict[
     refusal = check_api_key_and_throttle(gw, view, ex, stage, method, ctx)
     if refusal is not None:
         return refusal
+    if "identity.apiKey" in ex.context:  # the key and its id reach requestContext.identity
+        ctx = replace(ctx, identity={**ctx.identity, "apiKey": ex.context["identity.apiKey"],
+                                     "apiKeyId": ex.context.get("identity.apiKeyId")})
     refusal = validate_request(view, method, request, ctx)
     if refusal is not None:
         return refusal
@@ -205,6 +210,8 @@ def _lambda_proxy(gw: "ApiGateway", view: RestApiView, ex: "Exchange", integrati
                          credentials=integration.get("credentials"))
     ex.integration_latency_ms = result.integration_latency_ms
     ex.function_name = result.function_name
+    if result.outcome in ("ok", "function_error"):
+        ex.note(f"Endpoint response body before transformations: {result.payload[:1000].decode('utf-8', 'replace')}")
     failure = _lambda_failure(result)
     if failure is not None:
         ex.error = failure.log

@@ -154,6 +154,7 @@ def check_api_key_and_throttle(gw: "ApiGateway", view: RestApiView, ex: "Exchang
                                  log="API Key not authorized because method requires API Key and none or an "
                                      "invalid one was provided")
         ex.context["identity.apiKey"] = value
+        ex.context["identity.apiKeyId"] = usage.api_key_id
     stage_throttle = resolve_method_settings(stage.get("methodSettings"), ctx.resource_path,
                                              method.get("httpMethod", ctx.method))
     request = ThrottleRequest(view.api_id, ctx.stage, f"{ctx.resource_path}/{ctx.method}", stage_throttle, usage)
