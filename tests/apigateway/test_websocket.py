@@ -605,3 +605,31 @@ def test_connect_with_api_key_required_needs_a_key_of_a_usage_plan_for_the_stage
         connect(url, additional_headers=[("x-api-key", key["value"])])
     assert over_quota.value.response.status_code == 429
     assert over_quota.value.response.body == b'{"message":"Limit Exceeded"}'
+
+
+def test_access_log_lines_with_websocket_context_variables(wcloud):
+    api_id, _ = make_api(wcloud)
+    v2 = wcloud.client("apigatewayv2")
+    fmt = "$context.eventType $context.routeKey $context.status $context.connectionId $context.messageId"
+    v2.create_stage(ApiId=api_id, StageName="logged", AccessLogSettings={
+        "DestinationArn": f"arn:aws:logs:{wcloud.region}:{wcloud.account_id}:log-group:ws-access", "Format": fmt})
+    with connect(websocket_url(wcloud, api_id, "logged")) as ws:
+        cid = ask(ws, {"action": "whoami"})
+    wait_until(lambda: len(wcloud.logs.lines("ws-access")) == 3)
+    lines = [line.split() for line in wcloud.logs.lines("ws-access")]
+    assert [line[:4] for line in lines] == [["CONNECT", "$connect", "200", cid], ["MESSAGE", "whoami", "200", cid],
+                                            ["DISCONNECT", "$disconnect", "200", cid]]
+    assert lines[0][4] == "-" and lines[1][4].endswith("=")  # only messages have a messageId
+
+
+def test_a_simulator_failure_while_routing_is_an_error_frame_and_a_record(wcloud, monkeypatch):
+    _, url = make_api(wcloud)
+    apis = wcloud.service("apigatewaymanagementapi").apis
+    with connect(url) as ws:
+        monkeypatch.setattr(apis, "view", lambda api_id: (_ for _ in ()).throw(RuntimeError("control plane gone")))
+        frame = json.loads(ask(ws, "hello"))
+        monkeypatch.undo()
+        assert ask(ws, "again") == "default:again"
+    assert frame["message"] == "Internal server error"
+    failed = [r for r in wcloud.api_requests if r.api_type == "WEBSOCKET" and r.status == 500]
+    assert "control plane gone" in failed[0].error

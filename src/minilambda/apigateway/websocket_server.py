@@ -252,7 +252,12 @@ class ApiServer:
         self.apis.opened(conn)
         try:
             for message in ws:
-                self._on_message(conn, message)
+                try:
+                    self._on_message(conn, message)
+                except ConnectionClosed:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - never a traceback to the client, never silent
+                    self._unexpected(conn, exc)
         except ConnectionClosed:
             pass
         code, reason = _close_status(ws)
@@ -281,11 +286,11 @@ class ApiServer:
                       throttled=True)
             self._reply(conn, ev.error_frame("Too Many Requests", conn.connection_id, request_id), None)
             return
-        event = ev.message_event(conn.context, route["RouteKey"], ev.new_id(self.cloud.rng), request_id, start,
-                                 message)
+        message_id = ev.new_id(self.cloud.rng)
+        event = ev.message_event(conn.context, route["RouteKey"], message_id, request_id, start, message)
         result = self._integrate(view, conn, route, event)
         self._log(conn, route["RouteKey"], ev.MESSAGE, 200 if result.ok else 500, start, result,
-                  request_id=request_id, size=size)
+                  request_id=request_id, size=size, message_id=message_id)
         if not result.ok:
             self._reply(conn, ev.error_frame("Internal server error", conn.connection_id, request_id), None)
         elif route.get("RouteResponseSelectionExpression"):
@@ -307,25 +312,59 @@ class ApiServer:
         with gateway.lock:
             return gateway.throttler.decide(request, self.cloud.clock.now()).allowed
 
+    def _unexpected(self, conn: Connection, exc: Exception) -> None:
+        """A failure of the simulator itself while routing: an error frame and a 500 record saying why."""
+        request_id = ev.new_id(self.cloud.rng)
+        self._log(conn, None, ev.MESSAGE, 500, self.cloud.clock.now(), request_id=request_id,
+                  error=f"minilambda could not route the message: {exc!r}")
+        self._reply(conn, ev.error_frame("Internal server error", conn.connection_id, request_id), None)
+
     def _log(self, conn: Connection, route_key: str | None, event_type: str, status: int, start: float,
              result: Any = None, *, request_id: str | None = None, size: int = 0, throttled: bool = False,
-             authorized: bool | None = None) -> None:
-        """Leave an ``ApiRequest`` record (``api_type="WEBSOCKET"``) in the Cloud's API Gateway records."""
+             authorized: bool | None = None, message_id: str | None = None, error: str | None = None) -> None:
+        """Leave an ``ApiRequest`` record (``api_type="WEBSOCKET"``) in the Cloud's API Gateway records,
+        and the stage's access log line if it has ``AccessLogSettings``."""
         gateway = getattr(self.cloud, "apigateway", None)
         if gateway is None:
             return
         from .records import ApiRequest
 
         ctx = conn.context
-        failed = result is not None and not result.ok
+        if error is None and result is not None and not result.ok:
+            error = result.log
         record = ApiRequest(
             request_id or ev.new_id(self.cloud.rng), ctx.api_id, "WEBSOCKET", ctx.stage, route_key, event_type,
             f"/{ctx.stage}", status, start, (self.cloud.clock.now() - start) * 1000.0,
-            result.integration_latency_ms if result is not None else None, throttled, authorized,
-            error=result.log if failed else None, function_name=result.function_name if result is not None else None,
-            request_bytes=size, extras={"connectionId": ctx.connection_id})
+            result.integration_latency_ms if result is not None else None, throttled, authorized, error=error,
+            function_name=result.function_name if result is not None else None, request_bytes=size,
+            extras={"connectionId": ctx.connection_id, "messageId": message_id})
         with gateway.lock:
             gateway.requests.append(record)
+        self._access_log(conn, record)
+
+    def _access_log(self, conn: Connection, record: Any) -> None:
+        """The stage's access log line (``$context`` variables of WebSocket APIs) into CloudWatch Logs."""
+        from .logging import render_access_log
+
+        ctx = conn.context
+        try:
+            settings = (self.apis.view(self.api_id).stage(ctx.stage) or {}).get("AccessLogSettings") or {}
+        except Exception:  # noqa: BLE001 - no configuration, no access log (the record above keeps the request)
+            return
+        group = (settings.get("DestinationArn") or "").partition(":log-group:")[2].removesuffix(":*")
+        if not settings.get("Format") or not group:
+            return
+        values = {"requestId": record.request_id, "extendedRequestId": record.request_id, "apiId": ctx.api_id,
+                  "stage": ctx.stage, "connectionId": ctx.connection_id, "connectedAt": ctx.connected_at_ms,
+                  "eventType": record.method, "routeKey": record.route or "-", "messageId": record.extras["messageId"],
+                  "status": record.status, "requestTime": ev.request_time(record.start),
+                  "requestTimeEpoch": int(record.start * 1000), "identity.sourceIp": ctx.source_ip,
+                  "domainName": ctx.domain_name, "integrationLatency": "-" if record.integration_latency_ms is None
+                  else int(record.integration_latency_ms), "error.message": record.error,
+                  "integrationErrorMessage": record.error}
+        timestamp = record.start if self.cloud.clock.virtual else None
+        self.cloud.logs.write(group, f"{ctx.api_id}-{ctx.stage}", [render_access_log(settings["Format"], values)],
+                              timestamp=timestamp)
 
     def _reply(self, conn: Connection, data: str, route_key: str | None) -> None:
         try:
