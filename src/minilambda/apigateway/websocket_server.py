@@ -17,7 +17,8 @@ As on AWS (aws-facts-2 §5):
 The API's configuration comes from the data plane's cached view of the control plane
 (``cloud.apigateway.config``), so whatever ``apigatewayv2`` stores is what is served; Lambda runs
 through ``ports.invoke_lambda_integration``; every ``$connect``, message and ``$disconnect`` leaves an
-``ApiRequest`` record (``api_type="WEBSOCKET"``) in ``cloud.api_requests``.
+``ApiRequest`` record (``api_type="WEBSOCKET"``) in ``cloud.api_requests`` and, when the stage has
+``AccessLogSettings``, an access log line in CloudWatch Logs.
 """
 
 from __future__ import annotations
