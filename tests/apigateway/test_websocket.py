@@ -20,7 +20,6 @@ from websockets.sync.client import connect
 
 from minilambda import Cloud
 from minilambda.apigateway.management import install, management_url, websocket_url
-from minilambda.errors import UnknownServiceError
 from tests.helpers import make_function
 
 pytestmark = pytest.mark.process
@@ -74,25 +73,10 @@ TWO_WAY = ("echo", "whoami", "broadcast", "boom", "$default")
 
 @pytest.fixture
 def wcloud():
-    """A virtual-clock Cloud with the apigatewayv2 control plane and WebSocket APIs wired."""
+    """A virtual-clock Cloud (every Cloud has API Gateway, WebSocket APIs and @connections)."""
     with Cloud(clock="virtual", start=1_700_000_000.0, seed=7) as cloud:
-        try:
-            cloud.service("apigatewayv2")
-        except UnknownServiceError:  # until the core wires it into every Cloud
-            from minilambda.services.moto_bridge import moto_service
-
-            moto_service(cloud, "apigatewayv2")
-        install(cloud)
-        _ensure_permission_api(cloud)
+        assert install(cloud) is cloud.websocket_apis  # idempotent: the Cloud installed it already
         yield cloud
-
-
-def _ensure_permission_api(cloud):
-    lam = cloud.service("lambda")
-    if not any("policy" in rx.pattern for _, rx, _ in lam._routes):
-        from minilambda.apigateway.permissions import register_routes
-
-        register_routes(lam)
 
 
 def make_api(cloud, routes=("$connect", "$disconnect", "$default", "echo", "whoami", "broadcast", "boom", "silent"),
@@ -410,12 +394,6 @@ def test_connect_authorizer_allows_denies_and_needs_its_identity_source(wcloud):
 def test_two_clouds_serve_separate_apis(wcloud):
     api_id, url = make_api(wcloud)
     with Cloud(clock="virtual", seed=7) as other:
-        try:
-            other.service("apigatewayv2")
-        except UnknownServiceError:
-            from minilambda.services.moto_bridge import moto_service
-
-            moto_service(other, "apigatewayv2")
         assert other.client("apigatewayv2").get_apis()["Items"] == []
         other_mgmt = other.client("apigatewaymanagementapi", endpoint_url=management_url(other, api_id, "prod"))
         with connect(url) as ws:
@@ -445,7 +423,7 @@ def test_close_stops_servers(wcloud):
 def test_api_endpoint_records_and_api_url(wcloud):
     api_id, url = make_api(wcloud)
     endpoint = wcloud.client("apigatewayv2").get_api(ApiId=api_id)["ApiEndpoint"]
-    assert url == endpoint + "/prod"
+    assert url == endpoint + "/prod" == wcloud.api_url(api_id, "prod")
     with connect(url) as ws:
         ask(ws, {"action": "whoami"})
         ask(ws, {"action": "boom"})
@@ -567,14 +545,6 @@ def test_garbage_and_vanishing_clients_do_not_break_the_server(wcloud):
 
 def test_wall_clock_cloud_serves_and_cleans_up():
     with Cloud(seed=2) as cloud:
-        try:
-            cloud.service("apigatewayv2")
-        except UnknownServiceError:
-            from minilambda.services.moto_bridge import moto_service
-
-            moto_service(cloud, "apigatewayv2")
-        install(cloud)
-        _ensure_permission_api(cloud)
         _, url = make_api(cloud)
         with connect(url) as ws:
             assert ask(ws, "wall") == "default:wall"
@@ -633,3 +603,17 @@ def test_a_simulator_failure_while_routing_is_an_error_frame_and_a_record(wcloud
     assert frame["message"] == "Internal server error"
     failed = [r for r in wcloud.api_requests if r.api_type == "WEBSOCKET" and r.status == 500]
     assert "control plane gone" in failed[0].error
+
+
+def test_every_cloud_has_websocket_apis_and_connections_service():
+    with Cloud(clock="virtual", seed=4) as cloud:
+        v2 = cloud.client("apigatewayv2")
+        api_id = v2.create_api(Name="w", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action")["ApiId"]
+        v2.create_stage(ApiId=api_id, StageName="dev")
+        assert cloud.api_url(api_id, "dev").startswith("ws://127.0.0.1:")
+        mgmt = cloud.client("apigatewaymanagementapi", endpoint_url=management_url(cloud, api_id, "dev"))
+        with connect(cloud.api_url(api_id, "dev")) as ws:
+            wait_until(lambda: cloud.websocket_apis.open_connections(api_id))  # the server's side of the 101
+            cid = cloud.websocket_apis.open_connections(api_id)[0]
+            mgmt.post_to_connection(ConnectionId=cid, Data=b"hi")
+            assert ws.recv(timeout=30) == "hi"

@@ -13,8 +13,7 @@ from websockets.sync.client import connect
 
 from minilambda import Cloud
 from minilambda.apigateway import websocket_events as ev
-from minilambda.apigateway.management import install, management_url, websocket_url
-from minilambda.errors import UnknownServiceError
+from minilambda.apigateway.management import management_url, websocket_url
 
 CTX = ev.EventContext("abc123", "prod", "BFHPhfCWIAMCKlQ=", 1731324924553, "127.0.0.1:9", "10.0.0.1")
 
@@ -96,13 +95,6 @@ def test_authorizer_event_has_empty_maps():
 def bare():
     """A virtual-clock Cloud with a WebSocket API that has no routes at all."""
     with Cloud(clock="virtual", start=1_700_000_000.0, seed=3) as cloud:
-        try:
-            cloud.service("apigatewayv2")
-        except UnknownServiceError:
-            from minilambda.services.moto_bridge import moto_service
-
-            moto_service(cloud, "apigatewayv2")
-        install(cloud)
         v2 = cloud.client("apigatewayv2")
         api_id = v2.create_api(Name="bare", ProtocolType="WEBSOCKET",
                                RouteSelectionExpression="$request.body.action")["ApiId"]
