@@ -617,3 +617,44 @@ def test_every_cloud_has_websocket_apis_and_connections_service():
             cid = cloud.websocket_apis.open_connections(api_id)[0]
             mgmt.post_to_connection(ConnectionId=cid, Data=b"hi")
             assert ws.recv(timeout=30) == "hi"
+
+
+QUICK = '''
+def handler(event, context):
+    return {"statusCode": 200, "body": event["requestContext"]["connectionId"] + ":" + event["body"]}
+'''
+
+
+def test_concurrent_clients_each_get_their_own_answers_on_the_wall_clock():
+    with Cloud(seed=5) as cloud:
+        lam = cloud.client("lambda")
+        arn = make_function(lam, "quick", QUICK)["FunctionArn"]
+        v2 = cloud.client("apigatewayv2")
+        api_id = v2.create_api(Name="q", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action")["ApiId"]
+        uri = f"arn:aws:apigateway:{cloud.region}:lambda:path/2015-03-31/functions/{arn}/invocations"
+        integration_id = v2.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=uri)["IntegrationId"]
+        v2.create_route(ApiId=api_id, RouteKey="$default", Target=f"integrations/{integration_id}",
+                        RouteResponseSelectionExpression="$default")
+        v2.create_stage(ApiId=api_id, StageName="prod")
+        lam.add_permission(FunctionName="quick", StatementId="ws", Action="lambda:InvokeFunction",
+                           Principal="apigateway.amazonaws.com")
+        clients, rounds = 6, 4
+        start = threading.Barrier(clients)
+        answers: dict[int, list[str]] = {}
+
+        def client(i):
+            with connect(cloud.api_url(api_id, "prod")) as ws:
+                start.wait(timeout=60)
+                answers[i] = [ask(ws, f"{i}-{n}") for n in range(rounds)]
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(answers) == list(range(clients))
+        for i, got in answers.items():
+            ids = {a.split(":", 1)[0] for a in got}
+            assert len(ids) == 1 and [a.split(":", 1)[1] for a in got] == [f"{i}-{n}" for n in range(rounds)]
+        assert len({a.split(":", 1)[0] for got in answers.values() for a in got}) == clients
+        assert sum(1 for r in cloud.api_requests if r.method == "MESSAGE" and r.status == 200) == clients * rounds
