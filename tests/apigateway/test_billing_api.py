@@ -27,3 +27,11 @@ def test_http_requests_are_metered_in_512_kb_units():
 
 def test_websocket_records_are_not_priced_here():
     assert api_request_charges([record("WEBSOCKET", 10)]) == {}
+
+
+def test_stage_cache_hours_are_billed_per_started_hour():
+    from minilambda.apigateway.billing import cache_charges
+
+    small, big = cache_charges([("a", "dev", "0.5", 0.0), ("a", "prod", "237", 0.0)], now=2.5 * 3600)
+    assert (small.hours, small.usd, small.verified) == (3, Decimal("0.06"), False)
+    assert (big.hours, big.usd) == (3, None)  # no sourced price for this size: not invented

@@ -71,6 +71,7 @@ class ApiGateway:
         self._rng = random.Random(cloud.rng.randrange(2**32))
         self._doors: dict[str, Any] = {}
         self._caches: dict[tuple[str, str], Any] = {}
+        self._cache_since: dict[tuple[str, str], tuple[str, float]] = {}  # size, first use (billing)
         self.canaries: dict[tuple[str, str], dict[str, Any]] = {}  # REST stage canarySettings (moto has none)
         self._closed = False
         self.jwks_overrides: dict[str, dict[str, Any]] = {}  # issuer -> JWKS (tests, local issuers)
@@ -229,6 +230,7 @@ class ApiGateway:
             cache = self._caches.get((api_id, stage))
             if cache is None:
                 cache = self._caches[(api_id, stage)] = StageCache(size_gb)
+                self._cache_since[(api_id, stage)] = (size_gb, self.cloud.clock.now())
             return cache
 
     def flush_stage_cache(self, api_id: str, stage: str) -> None:
@@ -268,6 +270,14 @@ class ApiGateway:
         with self.lock:
             records = list(self.requests)
         return api_request_charges(records, region=self.cloud.region)
+
+    def cache_charges(self) -> list[Any]:
+        """Stage cache hours so far (from each cache's first use on the Cloud's clock)."""
+        from .billing import cache_charges
+
+        with self.lock:
+            caches = [(api, stage, size, since) for (api, stage), (size, since) in self._cache_since.items()]
+        return cache_charges(caches, self.cloud.clock.now(), region=self.cloud.region)
 
     # -- front doors ------------------------------------------------------------------------
 
