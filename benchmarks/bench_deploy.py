@@ -40,7 +40,7 @@ def main() -> None:
     import minilambda  # noqa: F401
 
     rows = [("import minilambda", time.perf_counter() - start, None)]
-    for label, lint in (("deploy, first in process", True), ("deploy, warm process", True),
+    for label, lint in (("deploy, first in process", True), ("deploy, warm (lint cached)", True),
                         ("deploy, warm, no cfn-lint", False)):
         deployed, deleted = one(lint)
         rows.append((label, deployed, deleted))

@@ -82,8 +82,7 @@ class Engine:
         self.rng = rng
         self.stacks: dict[str, Stack] = {}  # stack id -> stack (deleted ones stay, as on AWS)
         self.lock = threading.RLock()
-        self.lint_templates = True  # cfn-lint each new template text (about 1-3 s for a large one)
-        self._linted: set[str] = set()  # digests of template texts that passed
+        self.lint_templates = True  # cfn-lint each template text (1-3 s for a large one; cached per text)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -156,14 +155,9 @@ class Engine:
         return template, text, resolved
 
     def _lint(self, body: str) -> None:
-        """cfn-lint's errors as a ValidationError; a text that passed once is not linted again."""
-        import hashlib
-
-        digest = hashlib.sha256(body.encode()).hexdigest()
-        if not self.lint_templates or digest in self._linted:
-            return
-        tpl.check(body, self.region)
-        self._linted.add(digest)
+        """cfn-lint's errors as a ValidationError (unless ``lint_templates`` is off)."""
+        if self.lint_templates:
+            tpl.check(body, self.region)
 
     @staticmethod
     def _check_types(template: dict[str, Any]) -> None:

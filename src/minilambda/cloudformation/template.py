@@ -13,6 +13,7 @@ import io
 import json
 import os
 import zipfile
+from functools import lru_cache
 from typing import Any, Callable
 
 from .intrinsics import template_error
@@ -59,6 +60,13 @@ def dump(template: dict[str, Any]) -> str:
 
 def lint(body: str, region: str) -> list[str]:
     """cfn-lint's error-level findings, one line each (``E3002 … (line 7)``)."""
+    return list(_lint(body, region))
+
+
+@lru_cache(maxsize=64)
+def _lint(body: str, region: str) -> tuple[str, ...]:
+    """cfn-lint of one template text (a pure function of its arguments, so cached like the price
+    catalogue: a template deployed to several Clouds is linted once per process)."""
     from cfnlint.api import ManualArgs, lint as cfn_lint
 
     findings = cfn_lint(body, config=ManualArgs(regions=[region]))
@@ -69,7 +77,7 @@ def lint(body: str, region: str) -> list[str]:
             continue
         where = "/".join(str(p) for p in getattr(m, "path", []) or [])
         out.append(f"{rule_id} {m.message} ({where}, line {m.linenumber})")
-    return out
+    return tuple(out)
 
 
 def check(body: str, region: str) -> None:
