@@ -181,6 +181,16 @@ def test_unsupported_type_fails_naming_it(cfn):
     assert cfn.describe_stacks(StackName="u")["Stacks"][0]["StackStatus"] == "ROLLBACK_COMPLETE"
 
 
+def test_function_url_fails_clearly_where_lambda_has_none(cfn):
+    body = ("Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n"
+            "      Handler: index.handler\n      Role: arn:aws:iam::123456789012:role/r\n"
+            "      Code: {ZipFile: 'def handler(e, c): return 1'}\n"
+            "  Url:\n    Type: AWS::Lambda::Url\n    Properties: {TargetFunctionArn: !GetAtt Fn.Arn, AuthType: NONE}\n")
+    cfn.create_stack(StackName="url", TemplateBody=body)
+    reasons = [e[2] for e in events(cfn, "url") if e[1] == "CREATE_FAILED"]
+    assert reasons and "AWS::Lambda::Url" in reasons[0] and "not supported by minilambda" in reasons[0]
+
+
 def test_disable_rollback_keeps_created_resources(vcloud, cfn):
     cfn.create_stack(StackName="keep", TemplateBody=FAILING, DisableRollback=True)
     stack = cfn.describe_stacks(StackName="keep")["Stacks"][0]
