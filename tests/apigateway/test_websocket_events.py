@@ -141,3 +141,13 @@ def test_websocket_cost_prices_messages_in_tiers_and_connection_minutes():
     assert cost["messages_usd"] == Decimal("1.00") and cost["connection_minutes_usd"] == Decimal("0.50")
     over = websocket_cost({"messages": 1_500_000_000, "connection_minutes": 0})
     assert over["messages_usd"] == Decimal("1000") + Decimal("400")  # $0.80/M after the first billion
+
+
+@pytest.mark.parametrize("message", ["a" * 131_072, "é" * 40_000, "x" + "€" * 20_000 + "🙂" * 9_000, b"\x00" * 70_000])
+def test_outgoing_messages_are_cut_into_frames_of_at_most_32_kb(message):
+    from minilambda.apigateway.websocket import FRAME_LIMIT, fragments
+
+    pieces = fragments(message)
+    sizes = [len(p.encode() if isinstance(p, str) else p) for p in pieces]
+    assert max(sizes) <= FRAME_LIMIT and sizes[0] >= FRAME_LIMIT - 3
+    assert (b"" if isinstance(message, bytes) else "").join(pieces) == message

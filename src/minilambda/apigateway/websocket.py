@@ -78,6 +78,20 @@ class WebSocketConnectionRecord:
         return _whole_minutes(self.disconnected_at - self.connected_at)
 
 
+def fragments(data: str | bytes) -> list[str] | list[bytes]:
+    """A message cut into frames of at most 32 KB (text cut between UTF-8 characters)."""
+    if isinstance(data, bytes):
+        return [data[i:i + FRAME_LIMIT] for i in range(0, len(data), FRAME_LIMIT)]
+    raw, pieces, start = data.encode(), [], 0
+    while start < len(raw):
+        end = min(len(raw), start + FRAME_LIMIT)
+        while end < len(raw) and raw[end] & 0xC0 == 0x80:  # a continuation byte: back to the character's start
+            end -= 1
+        pieces.append(raw[start:end].decode())
+        start = end
+    return pieces
+
+
 def _whole_minutes(seconds: float) -> int:
     return max(1, math.ceil(seconds / 60.0 - 1e-9))
 
@@ -133,14 +147,6 @@ class ApiView:
         return cls(snapshot.api, {r["RouteKey"]: r for r in snapshot.routes}, snapshot.integrations,
                    snapshot.stages, snapshot.authorizers)
 
-    @classmethod
-    def read(cls, client: Any, api_id: str) -> "ApiView":
-        """Straight from an ``apigatewayv2`` client (when the Cloud has no API Gateway data plane)."""
-        items = lambda op, key: {x[key]: x for x in getattr(client, op)(ApiId=api_id).get("Items", [])}  # noqa: E731
-        return cls(client.get_api(ApiId=api_id), items("get_routes", "RouteKey"),
-                   items("get_integrations", "IntegrationId"), items("get_stages", "StageName"),
-                   items("get_authorizers", "AuthorizerId"))
-
     def stage(self, name: str) -> dict[str, Any] | None:
         return self.stages.get(name)
 
@@ -167,7 +173,6 @@ class WebSocketApis:
         self._servers: dict[str, ApiServer] = {}
         self._open: dict[str, Connection] = {}
         self._lock = threading.Lock()
-        self._client: Any = None
         self._closed = False
         self.authorizer_cache = AuthorizerCache()
         rate = ThrottleSettings(float(NEW_CONNECTIONS_PER_S), NEW_CONNECTIONS_PER_S)
@@ -186,19 +191,11 @@ class WebSocketApis:
     # -- servers and URLs -------------------------------------------------------------------
 
     def view(self, api_id: str) -> ApiView:
-        """An API's configuration as the control plane has it now (cached by the data plane until
-        the control plane changes; read through the ``apigatewayv2`` client without one)."""
+        """An API's configuration as the ``apigatewayv2`` control plane has it now (the data plane's
+        cached view, refreshed whenever the control plane changes); empty for an unknown API."""
         gateway = getattr(self.cloud, "apigateway", None)
-        if gateway is not None:
-            snapshot = gateway.config.api(api_id)
-            return ApiView.of(snapshot) if snapshot is not None and hasattr(snapshot, "routes") else _NO_API
-        with self._lock:
-            if self._client is None:
-                self._client = self.cloud.client("apigatewayv2")
-        try:
-            return ApiView.read(self._client, api_id)
-        except self._client.exceptions.NotFoundException:
-            return _NO_API
+        snapshot = gateway.config.api(api_id) if gateway is not None else None
+        return ApiView.of(snapshot) if snapshot is not None and hasattr(snapshot, "routes") else _NO_API
 
     def server(self, api_id: str) -> ApiServer:
         """The API's loopback server, started on first use."""
@@ -296,11 +293,10 @@ class WebSocketApis:
         if ws is None:
             raise AwsError("GoneException", "", 410, error_type=None)
         size = len(data.encode() if isinstance(data, str) else data)
-        step = FRAME_LIMIT // 4 if isinstance(data, str) else FRAME_LIMIT  # ≤ 4 UTF-8 bytes per character
         with conn.send_lock:
             try:
-                if len(data) > step:
-                    ws.send([data[i:i + step] for i in range(0, len(data), step)])
+                if size > FRAME_LIMIT:
+                    ws.send(fragments(data))
                 else:
                     ws.send(data)
             except ConnectionClosed:
