@@ -432,3 +432,43 @@ def test_scheduler_schedule_runs_on_the_virtual_clock(vcloud, cfn):
     once = SCHEDULE.replace("rate(10 minutes)", "at(2030-01-01T00:00:00)")
     cfn.create_stack(StackName="once", TemplateBody=once)
     assert "no one-time at() expressions" in [e[2] for e in events(cfn, "once") if e[1] == "CREATE_FAILED"][0]
+
+
+def test_more_intrinsics_in_outputs(cfn):
+    body = """
+Mappings:
+  Sizes: {dev: {Memory: "128"}, prod: {Memory: "1024"}}
+Parameters:
+  Env: {Type: String, Default: prod}
+Conditions:
+  NotDev: !Not [!Equals [!Ref Env, dev]]
+  Both: !And [!Condition NotDev, !Or [!Equals [a, a], !Equals [a, b]]]
+Resources:
+  Q: {Type: AWS::SQS::Queue}
+Outputs:
+  Memory: {Value: !FindInMap [Sizes, !Ref Env, Memory]}
+  Zone: {Value: !Select [1, !GetAZs ""]}
+  Encoded: {Value: !Base64 hi}
+  Literal: {Value: !Sub "${!NotAVariable}-${AWS::Partition}-${AWS::URLSuffix}"}
+  OnlyProd: {Value: true, Condition: Both}
+"""
+    cfn.create_stack(StackName="fx", TemplateBody=body)
+    assert outputs(cfn, "fx") == {"Memory": "1024", "Zone": "us-east-1b", "Encoded": "aGk=",
+                                  "Literal": "${NotAVariable}-aws-amazonaws.com", "OnlyProd": "true"}
+
+
+def test_a_full_bucket_fails_the_delete_until_emptied(vcloud, cfn):
+    cfn.create_stack(StackName="full", TemplateBody="Resources:\n  B: {Type: AWS::S3::Bucket}\n  T: {Type: AWS::SNS::Topic}\n")
+    bucket = cfn.describe_stack_resource(StackName="full", LogicalResourceId="B")["StackResourceDetail"][
+        "PhysicalResourceId"]
+    s3 = vcloud.client("s3")
+    s3.put_object(Bucket=bucket, Key="keep.txt", Body=b"x")
+    cfn.delete_stack(StackName="full")
+    stack = cfn.describe_stacks(StackName="full")["Stacks"][0]
+    assert stack["StackStatus"] == "DELETE_FAILED"
+    assert stack["StackStatusReason"] == "The following resource(s) failed to delete: [B]. "
+    reason = [e[2] for e in events(cfn, "full") if e[1] == "DELETE_FAILED"][0]
+    assert "(Service: S3, Status Code: 409" in reason
+    s3.delete_object(Bucket=bucket, Key="keep.txt")
+    cfn.delete_stack(StackName="full")
+    assert s3.list_buckets()["Buckets"] == [] and vcloud.client("sns").list_topics()["Topics"] == []

@@ -18,7 +18,7 @@ from ..errors import AwsError
 from . import resources as r
 from . import template as tpl
 from .apigateway import handlers as api_handlers
-from .intrinsics import Context, Resolver, dependency_order, template_error
+from .intrinsics import Context, Resolver, _text, dependency_order, template_error
 from .stack import ChangeSet, Stack, StackEvent, StackResource, needed_capabilities, resolve_parameters
 
 UNSUPPORTED_REASON = ("Resource type {type} is not supported by minilambda (it simulates: {supported}). "
@@ -243,7 +243,7 @@ class Engine:
             if out.get("Condition") and not ctx.conditions.get(out["Condition"], False):
                 continue
             value = resolver.resolve(out.get("Value"))
-            item = {"OutputKey": key, "OutputValue": ",".join(value) if isinstance(value, list) else str(value)}
+            item = {"OutputKey": key, "OutputValue": _text(value)}
             if out.get("Description"):
                 item["Description"] = out["Description"]
             if out.get("Export"):
