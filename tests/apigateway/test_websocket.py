@@ -33,8 +33,13 @@ def handler(event, context):
     print("EVENT " + json.dumps(event))
     route = rc["routeKey"]
     if route == "$connect":
-        deny = (event.get("queryStringParameters") or {}).get("deny")
-        return {"statusCode": int(deny) if deny else 200}
+        query = event.get("queryStringParameters") or {}
+        if query.get("deny"):
+            return {"statusCode": int(query["deny"])}
+        offered = event["headers"].get("Sec-WebSocket-Protocol", "")
+        if offered:
+            return {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": offered.split(",")[-1].strip()}}
+        return {"statusCode": 200}
     if route == "$disconnect":
         return {"statusCode": 200}
     body = event.get("body") or ""
@@ -658,3 +663,11 @@ def test_concurrent_clients_each_get_their_own_answers_on_the_wall_clock():
             assert len(ids) == 1 and [a.split(":", 1)[1] for a in got] == [f"{i}-{n}" for n in range(rounds)]
         assert len({a.split(":", 1)[0] for got in answers.values() for a in got}) == clients
         assert sum(1 for r in cloud.api_requests if r.method == "MESSAGE" and r.status == 200) == clients * rounds
+
+
+def test_connect_integration_chooses_the_subprotocol(wcloud):
+    _, url = make_api(wcloud)
+    with connect(url, subprotocols=["chat.v1", "chat.v2"]) as ws:
+        assert ws.subprotocol == "chat.v2"
+    with connect(url) as ws:
+        assert ws.subprotocol is None

@@ -124,6 +124,7 @@ class Connection:
     open: bool = False
     idle_timer: "Timer | None" = None
     max_timer: "Timer | None" = None
+    subprotocol: str | None = None  # chosen by $connect (Sec-WebSocket-Protocol)
     send_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property

@@ -92,6 +92,19 @@ def connect_status(result: Any) -> tuple[int, bytes]:
     return status, (body if isinstance(body, str) else json.dumps(body) if body is not None else "").encode()
 
 
+def chosen_subprotocol(result: Any) -> str | None:
+    """The ``Sec-WebSocket-Protocol`` header a ``$connect`` proxy result returns (how AWS lets the
+    backend pick one of the client's subprotocols), or None."""
+    try:
+        out = json.loads(result.payload) if result is not None and result.ok and result.payload else None
+    except ValueError:
+        return None
+    headers = out.get("headers") if isinstance(out, dict) else None
+    if not isinstance(headers, dict):
+        return None
+    return next((str(v) for k, v in headers.items() if k.lower() == "sec-websocket-protocol"), None)
+
+
 class ApiServer:
     """One WebSocket API's loopback server: handshakes run ``$connect``, messages run routes."""
 
@@ -101,7 +114,8 @@ class ApiServer:
         self.api_id = api_id
         self._pending: dict[ServerConnection, Connection] = {}
         self._server: Server = serve(self._serve, "127.0.0.1", 0, process_request=self._handshake,
-                                     compression=None, ping_interval=None, server_header=None,
+                                     process_response=self._answer, compression=None, ping_interval=None,
+                                     server_header=None,
                                      max_size=(MESSAGE_LIMIT, FRAME_LIMIT), open_timeout=60)
         host, port = self._server.socket.getsockname()[:2]
         self.base_url = f"ws://{host}:{port}"  # the API's ApiEndpoint
@@ -165,7 +179,17 @@ class ApiServer:
                                  _connect_headers(headers, ws, now, self.cloud.rng), query)
         result = self._integrate(view, conn, route, event)
         status, body = connect_status(result)
+        conn.subprotocol = chosen_subprotocol(result)
         return status, body, result, authorized
+
+    def _answer(self, ws: ServerConnection, request: Any, response: WsResponse) -> WsResponse | None:
+        """The 101 carries the subprotocol ``$connect`` chose; a failed handshake forgets its connection."""
+        conn = self._pending.get(ws)
+        if response.status_code != 101:
+            self._pending.pop(ws, None)
+        elif conn is not None and conn.subprotocol:
+            response.headers["Sec-WebSocket-Protocol"] = conn.subprotocol
+        return None
 
     def _authorize(self, view: ApiView, conn: Connection, authorizer_id: str, headers: list[tuple[str, str]],
                    query: list[tuple[str, str]]) -> Any:
