@@ -10,7 +10,11 @@
   advances past them, without waiting); 500 new connections per second per account; outgoing
   messages in frames of at most 32 KB;
 * records for billing: every data message (``WebSocketMessage``, in 32 KB units) and every
-  connection (``WebSocketConnectionRecord``, in minutes); ``usage()`` sums them.
+  connection (``WebSocketConnectionRecord``, in minutes); ``usage()`` sums them, ``cost()`` prices
+  them from ``billing/prices.json``.
+
+On the virtual clock each Lambda call advances the Cloud's clock from the connection's own thread:
+drive one client at a time (as the tests do) when exact virtual timings matter.
 """
 
 from __future__ import annotations
