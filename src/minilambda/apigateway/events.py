@@ -78,11 +78,11 @@ def rest_event(request: HttpRequest, ctx: RouteContext, *, binary_media_types: l
     """The format-1.0 event (REST ``AWS_PROXY``; HTTP APIs with ``PayloadFormatVersion`` "1.0")."""
     headers: dict[str, str] = {}
     multi: dict[str, list[str]] = {}
+    spelled: dict[str, str] = {}  # lower-case name -> the first spelling seen
     for name, value in list(request.headers) + added_headers:
-        key = _header_name_v1(name)
-        existing = next((k for k in multi if k.lower() == key.lower()), key)
-        headers[existing] = value
-        multi.setdefault(existing, []).append(value)
+        key = spelled.setdefault(name.lower(), _header_name_v1(name))
+        headers[key] = value
+        multi.setdefault(key, []).append(value)
     query = parse_qsl(request.raw_query, keep_blank_values=True)
     single: dict[str, str] = {}
     multi_q: dict[str, list[str]] = {}
