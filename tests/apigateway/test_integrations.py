@@ -122,3 +122,26 @@ def test_binary_media_types_decode_base64_bodies():
         assert response.status_code == 200, response.text
         assert response.content == b"\x89PNG-out"
         assert base64.b64encode(response.content)
+
+
+@pytest.mark.process
+def test_aws_integration_maps_lambda_errors_by_selection_pattern():
+    source = "def handler(event, context):\n    raise KeyError('NotFound: no item ' + event['id'])\n"
+    with Cloud(clock="virtual", seed=1) as cloud:
+        arn = make_function(cloud, "get", source)
+        ag = cloud.client("apigateway")
+        api = ag.create_rest_api(name="errors")["id"]
+        root = ag.get_resources(restApiId=api)["items"][0]["id"]
+        ag.put_method(restApiId=api, resourceId=root, httpMethod="POST", authorizationType="NONE")
+        ag.put_integration(restApiId=api, resourceId=root, httpMethod="POST", type="AWS", integrationHttpMethod="POST",
+                           uri=lambda_uri(arn))
+        ag.put_integration_response(restApiId=api, resourceId=root, httpMethod="POST", statusCode="200",
+                                    responseTemplates={"application/json": "$input.body"})
+        ag.put_integration_response(restApiId=api, resourceId=root, httpMethod="POST", statusCode="404",
+                                    selectionPattern=".*NotFound.*",
+                                    responseTemplates={"application/json": '{"error": "$input.path(\'$.errorMessage\')"}'})
+        ag.create_deployment(restApiId=api, stageName="dev")
+        allow_apigateway(cloud, "get", api)
+        response = requests.post(cloud.api_url(api, "dev"), json={"id": "7"}, timeout=30)
+        assert response.status_code == 404, response.text
+        assert response.json() == {"error": "'NotFound: no item 7'"}
