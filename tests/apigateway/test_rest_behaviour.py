@@ -238,8 +238,7 @@ def test_canary_sends_its_percentage_to_the_canary_deployment(noop_api):
         {"op": "replace", "path": "/canarySettings/deploymentId", "value": canary},
         {"op": "replace", "path": "/canarySettings/percentTraffic", "value": "25"}])
     stage = ag.get_stage(restApiId=api, stageName="dev")
-    if "canarySettings" not in stage:
-        pytest.skip("moto does not keep canarySettings on update_stage")
+    assert stage["canarySettings"] == {"deploymentId": canary, "percentTraffic": 25.0}
     bodies = [cloud.http("GET", cloud.api_url(api, "dev") + "/c").text for _ in range(400)]
     share = bodies.count('{"v": 2}') / 400
     assert 0.18 < share < 0.32
