@@ -114,3 +114,29 @@ def test_200_concurrent_keep_alive_connections(door):
         t.join(60)
     assert statuses.count(200) == clients * 3
     assert len(cloud.api_requests) == clients * 3
+
+
+def test_rest_cors_the_consoles_way_options_mock_and_gateway_responses():
+    from minilambda.apigateway.cors import enable_rest_cors, gateway_response_cors_parameters
+
+    with Cloud(clock="virtual", seed=1) as cloud:
+        ag = cloud.client("apigateway")
+        api = mock_api(cloud)
+        root = ag.get_resources(restApiId=api)["items"][0]["id"]
+        ag.delete_method(restApiId=api, resourceId=root, httpMethod="ANY")
+        ag.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
+        ag.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK",
+                           requestTemplates={"application/json": '{"statusCode": 200}'})
+        ag.put_integration_response(restApiId=api, resourceId=root, httpMethod="GET", statusCode="200",
+                                    responseTemplates={"application/json": "{}"})
+        enable_rest_cors(ag, api, root, ["GET"], origin="https://app.example")
+        ag.put_gateway_response(restApiId=api, responseType="DEFAULT_4XX",
+                                responseParameters=gateway_response_cors_parameters("https://app.example"))
+        ag.create_deployment(restApiId=api, stageName="dev")
+        url = cloud.api_url(api, "dev")
+        preflight = cloud.http("OPTIONS", url, headers={"Origin": "https://app.example"})
+        assert preflight.status == 200
+        assert preflight.header("Access-Control-Allow-Origin") == "https://app.example"
+        assert preflight.header("Access-Control-Allow-Methods") == "GET,OPTIONS"
+        missing = cloud.http("GET", url + "/nope")
+        assert missing.status == 403 and missing.header("Access-Control-Allow-Origin") == "https://app.example"

@@ -217,3 +217,17 @@ def test_control_planes_through_the_loopback_endpoint_like_a_handler_or_the_cli(
         assert requests.get(api["ApiEndpoint"] + "/hi", timeout=30).json()["rawPath"] == "/hi"
         assert rest.create_rest_api(name="r")["name"] == "r"
         assert [a["name"] for a in cloud.client("apigateway").get_rest_apis()["items"]] == ["r"]
+
+
+def test_http_api_access_log_and_record():
+    with Cloud(clock="virtual", seed=1) as cloud:
+        arn = make_function(cloud, "echo", ECHO_EVENT)
+        api = http_api(cloud, arn, routes=("GET /items/{id}",))
+        cloud.client("apigatewayv2").update_stage(ApiId=api, StageName="$default", AccessLogSettings={
+            "DestinationArn": "arn:aws:logs:us-east-1:123456789012:log-group:http-access",
+            "Format": '{"id":"$context.requestId","route":"$context.routeKey","status":"$context.status"}'})
+        response = cloud.http("GET", cloud.api_url(api) + "/items/9")
+        line = json.loads(cloud.logs.lines("http-access")[-1])
+        assert line == {"id": response.header("apigw-requestid"), "route": "GET /items/{id}", "status": "200"}
+        record = cloud.api_requests[-1]
+        assert (record.api_type, record.stage, record.route, record.status) == ("HTTP", "$default", "GET /items/{id}", 200)

@@ -19,8 +19,9 @@ _VARIABLE = re.compile(r"\$context\.([A-Za-z0-9_.]+)|\$\{context\.([A-Za-z0-9_.]
 def context_values(exchange: "Exchange", record: "ApiRequest") -> dict[str, Any]:
     """The ``$context`` variables AWS documents for access logs, for one request."""
     request = exchange.request
+    http_like = exchange.api_type != "REST"  # HTTP APIs' request id is the apigw-requestid value
     values: dict[str, Any] = {
-        "requestId": exchange.request_id, "extendedRequestId": exchange.extended_id, "apiId": exchange.api_id,
+        "requestId": exchange.extended_id if http_like else exchange.request_id, "extendedRequestId": exchange.extended_id, "apiId": exchange.api_id,
         "stage": exchange.stage or "", "httpMethod": request.method, "path": request.raw_path,
         "protocol": request.protocol, "status": record.status, "responseLength": record.response_bytes,
         "requestTime": request_time(exchange.start), "requestTimeEpoch": int(exchange.start * 1000),
