@@ -231,3 +231,4 @@ def test_http_api_access_log_and_record():
         assert line == {"id": response.header("apigw-requestid"), "route": "GET /items/{id}", "status": "200"}
         record = cloud.api_requests[-1]
         assert (record.api_type, record.stage, record.route, record.status) == ("HTTP", "$default", "GET /items/{id}", 200)
+        assert record.request_id == response.header("apigw-requestid")

@@ -177,8 +177,9 @@ class ApiGateway:
         latency = ((clock.now() - exchange.start) if clock.virtual else (time.perf_counter() - exchange.wall_start))
         latency_ms = max(round(latency * 1000.0, 3), exchange.integration_latency_ms or 0.0)
         request = exchange.request
+        shown_id = exchange.request_id if exchange.api_type == "REST" else exchange.extended_id  # as the client sees it
         record = ApiRequest(
-            exchange.request_id, exchange.api_id, exchange.api_type, exchange.stage, exchange.route,
+            shown_id, exchange.api_id, exchange.api_type, exchange.stage, exchange.route,
             request.method, request.raw_path, response.status, exchange.start, latency_ms,
             exchange.integration_latency_ms, exchange.throttled, exchange.authorized, exchange.error_type,
             exchange.error, exchange.function_name, len(request.body), len(response.body),

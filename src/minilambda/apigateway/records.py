@@ -79,7 +79,7 @@ class HttpResponse:
 class ApiRequest:
     """The record of one API Gateway request (REST, HTTP or WebSocket message), whatever its end."""
 
-    request_id: str
+    request_id: str  # REST: x-amzn-RequestId; HTTP APIs: apigw-requestid
     api_id: str
     api_type: str  # "REST" | "HTTP" | "WEBSOCKET"
     stage: str | None
