@@ -671,3 +671,24 @@ def test_connect_integration_chooses_the_subprotocol(wcloud):
         assert ws.subprotocol == "chat.v2"
     with connect(url) as ws:
         assert ws.subprotocol is None
+
+
+def test_connections_api_over_the_clouds_loopback_endpoint(wcloud):
+    """What the AWS CLI and ``python -m minilambda serve`` users do: a plain, signed boto3 client."""
+    import boto3
+
+    api_id, url = make_api(wcloud)
+    plain = boto3.session.Session().client(
+        "apigatewaymanagementapi", endpoint_url=f"{wcloud.endpoint_url}/prod", region_name=wcloud.region,
+        aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret")
+    with connect(url, user_agent_header="cli-test") as ws:
+        cid = ask(ws, {"action": "whoami"})
+        assert plain.get_connection(ConnectionId=cid)["Identity"]["UserAgent"] == "cli-test"
+        plain.post_to_connection(ConnectionId=cid, Data=b"over loopback")
+        assert ws.recv(timeout=30) == "over loopback"
+        plain.delete_connection(ConnectionId=cid)
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=30)
+    wait_until(lambda: not wcloud.websocket_apis.open_connections())
+    with pytest.raises(plain.exceptions.GoneException):
+        plain.post_to_connection(ConnectionId=cid, Data=b"late")
