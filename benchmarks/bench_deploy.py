@@ -21,7 +21,7 @@ def one(lint: bool) -> tuple[float, float]:
     from minilambda.cloudformation import deploy
 
     with Cloud(clock="virtual", seed=1) as cloud:
-        cloud.service("cloudformation").engine.lint_templates = lint
+        cloud.cloudformation.lint_templates = lint
         start = time.perf_counter()
         result = deploy(cloud.client, TEMPLATE, stack_name="notes")
         deployed = time.perf_counter() - start

@@ -104,7 +104,7 @@ def monthly_bill(cloud: Any, invocations: list[Any], users: int, api_requests: i
     scale = Decimal(30) / Decimal(str(days)) * Decimal(1000) / Decimal(users)
     lam = bill_invocations(invocations)
     api_price = Decimal("0.000001")  # HTTP API, first 300 M requests (prices.json)
-    ddb = cloud.service("dynamodb")
+    ddb = cloud.dynamodb
     ddb_items = dynamodb_cost(DynamoDBUsage(ddb.read_units, ddb.write_units, 0.0))
     out = {"Lambda": float(Decimal(str(lam.total_usd)) * scale),
            "API Gateway (HTTP)": float(api_requests * api_price * scale),
@@ -130,7 +130,7 @@ def run(users: int = 50, *, seed: int = 1, sessions_per_day: float = 3.0) -> Loa
         first = len(cloud.api_requests)
         start_records = len(cloud.invocations)
         day_start = cloud.clock.now() + 60
-        ddb = cloud.service("dynamodb")
+        ddb = cloud.dynamodb
         ddb.read_units = ddb.write_units = 0.0
         for when, user in session_times(rng, users, sessions_per_day, day_start):
             if when > cloud.clock.now():

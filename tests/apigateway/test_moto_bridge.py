@@ -8,7 +8,6 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from minilambda import Cloud
-from minilambda.services.moto_bridge import moto_service
 
 TABLE = {"TableName": "t", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
          "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
@@ -18,9 +17,6 @@ TABLE = {"TableName": "t", "KeySchema": [{"AttributeName": "id", "KeyType": "HAS
 @pytest.fixture
 def two_clouds():
     with Cloud(clock="virtual", seed=1) as a, Cloud(clock="virtual", seed=1) as b:
-        for c in (a, b):
-            moto_service(c, "dynamodb")
-            moto_service(c, "dynamodbstreams")
         yield a, b
 
 
@@ -66,8 +62,8 @@ def test_streams_see_the_clouds_own_tables(two_clouds):
 def test_backend_object_is_the_clouds(two_clouds):
     a, b = two_clouds
     a.client("dynamodb").create_table(**TABLE)
-    assert list(a.service("dynamodb").backend().tables) == ["t"]
-    assert list(b.service("dynamodb").backend().tables) == []
+    assert list(a.dynamodb.backend().tables) == ["t"]
+    assert list(b.dynamodb.backend().tables) == []
 
 
 def test_reached_through_the_loopback_gateway_with_signed_requests(two_clouds):
@@ -86,15 +82,13 @@ def test_reached_through_the_loopback_gateway_with_signed_requests(two_clouds):
 
 def test_close_drops_the_state():
     cloud = Cloud(clock="virtual", seed=1)
-    moto_service(cloud, "dynamodb")
     cloud.client("dynamodb").create_table(**TABLE)
-    backends = cloud.moto_backends
+    backends = cloud.moto
     cloud.close()
     assert backends._dicts == {}
 
 
 def test_other_account_ids_are_the_clouds():
     with Cloud(clock="virtual", seed=1, account_id="111122223333") as cloud:
-        moto_service(cloud, "dynamodb")
         arn = cloud.client("dynamodb").create_table(**TABLE)["TableDescription"]["TableArn"]
         assert arn == "arn:aws:dynamodb:us-east-1:111122223333:table/t"

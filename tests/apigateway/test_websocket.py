@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from minilambda import Cloud
-from minilambda.apigateway.management import install, management_url, websocket_url
+from minilambda.apigateway.management import management_url, websocket_url
 from tests.helpers import make_function
 
 pytestmark = pytest.mark.process
@@ -80,7 +80,7 @@ TWO_WAY = ("echo", "whoami", "broadcast", "boom", "$default")
 def wcloud():
     """A virtual-clock Cloud (every Cloud has API Gateway, WebSocket APIs and @connections)."""
     with Cloud(clock="virtual", start=1_700_000_000.0, seed=7) as cloud:
-        assert install(cloud) is cloud.websocket_apis  # idempotent: the Cloud installed it already
+        assert cloud.dispatcher.adapter("apigatewaymanagementapi").apis is cloud.websocket_apis
         yield cloud
 
 
@@ -156,7 +156,7 @@ def test_connect_message_disconnect_events_have_aws_shape(wcloud):
     assert list(gone["headers"]) == ["Host", "x-api-key", "X-Forwarded-For", "x-restapi"]
     assert gone["requestContext"]["disconnectStatusCode"] == 1000
     assert list(gone["requestContext"])[:2] == ["routeKey", "disconnectStatusCode"]
-    assert wcloud.service("apigatewaymanagementapi").apis.connections[0].status_code == 1000
+    assert wcloud.websocket_apis.connections[0].status_code == 1000
 
 
 def test_disconnect_without_close_status_reports_1005(wcloud):
@@ -173,7 +173,7 @@ def test_connect_refused_with_the_integrations_status(wcloud):
     with pytest.raises(InvalidStatus) as refused:
         connect(url + "?deny=403")
     assert refused.value.response.status_code == 403
-    assert wcloud.service("apigatewaymanagementapi").apis.connections == []
+    assert wcloud.websocket_apis.connections == []
     assert not events(wcloud, "$disconnect")
 
 
@@ -314,7 +314,7 @@ def test_busy_connection_still_closes_after_2_hours(wcloud):
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(timeout=30)
     assert closed.value.rcvd.code == 1001
-    apis = wcloud.service("apigatewaymanagementapi").apis
+    apis = wcloud.websocket_apis
     wait_until(lambda: apis.connections)
     record = apis.connections[0]
     assert record.disconnected_at - record.connected_at == pytest.approx(7200, abs=1) and record.minutes == 120
@@ -344,7 +344,7 @@ def test_frame_over_32_kb_closes_with_1009_but_fragments_pass(wcloud):
 
 def test_records_count_messages_in_32_kb_units_and_connection_minutes(wcloud):
     api_id, url = make_api(wcloud)
-    apis = wcloud.service("apigatewaymanagementapi").apis
+    apis = wcloud.websocket_apis
     start = wcloud.clock.now()
     with connect(url) as ws:
         text = json.dumps({"action": "silent", "pad": "p" * 40_000})  # 2 units in, nothing out
@@ -420,7 +420,7 @@ def test_close_stops_servers(wcloud):
 
     t = threading.Thread(target=reader)
     t.start()
-    wcloud.service("apigatewaymanagementapi").apis.close()
+    wcloud.websocket_apis.close()
     t.join()
     assert done.is_set()
 
@@ -553,7 +553,7 @@ def test_wall_clock_cloud_serves_and_cleans_up():
         _, url = make_api(cloud)
         with connect(url) as ws:
             assert ask(ws, "wall") == "default:wall"
-        apis = cloud.service("apigatewaymanagementapi").apis
+        apis = cloud.websocket_apis
         wait_until(lambda: apis.connections)
         assert apis.connections[0].disconnected_at >= apis.connections[0].connected_at
     with pytest.raises(OSError):
@@ -599,7 +599,7 @@ def test_access_log_lines_with_websocket_context_variables(wcloud):
 
 def test_a_simulator_failure_while_routing_is_an_error_frame_and_a_record(wcloud, monkeypatch):
     _, url = make_api(wcloud)
-    apis = wcloud.service("apigatewaymanagementapi").apis
+    apis = wcloud.websocket_apis
     with connect(url) as ws:
         monkeypatch.setattr(apis, "view", lambda api_id: (_ for _ in ()).throw(RuntimeError("control plane gone")))
         frame = json.loads(ask(ws, "hello"))

@@ -53,7 +53,7 @@ def test_the_clouds_dynamodb_counts_units(vcloud):
                      AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
     ddb.put_item(TableName="t", Item={"k": {"S": "a"}})
     ddb.get_item(TableName="t", Key={"k": {"S": "a"}})
-    service = vcloud.service("dynamodb")
+    service = vcloud.dynamodb
     assert (service.read_units, service.write_units) == (0.5, 1.0)
     assert service.requests == {"CreateTable": 1, "PutItem": 1, "GetItem": 1}
 

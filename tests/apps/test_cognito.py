@@ -6,7 +6,6 @@ import jwt
 import pytest
 
 from minilambda import Cloud
-from minilambda.services.cognito import jwks_for_issuer
 
 PASSWORD = "Passw0rd!x"
 
@@ -34,7 +33,7 @@ def login(idp, cid, email="ada@example.com", password=PASSWORD):
 
 def verify(cloud, pid, token, **options):
     issuer = f"https://cognito-idp.us-east-1.amazonaws.com/{pid}"
-    keys = jwt.PyJWKSet.from_dict(jwks_for_issuer(cloud, issuer))
+    keys = jwt.PyJWKSet.from_dict(cloud.cognito.jwks_for_issuer(issuer))
     key = keys[jwt.get_unverified_header(token)["kid"]].key
     return jwt.decode(token, key, algorithms=["RS256"], issuer=issuer, options={"verify_aud": False, **options})
 
@@ -78,11 +77,11 @@ def test_refresh_keeps_auth_time_and_follows_the_virtual_clock(vcloud):
 
 def test_jwks_only_for_the_clouds_own_pools(vcloud):
     _, pid, _ = pool_and_client(vcloud)
-    jwks = jwks_for_issuer(vcloud, f"https://cognito-idp.us-east-1.amazonaws.com/{pid}/")
+    jwks = vcloud.cognito.jwks_for_issuer(f"https://cognito-idp.us-east-1.amazonaws.com/{pid}/")
     assert [k["kty"] for k in jwks["keys"]] == ["RSA", "RSA"] and all(k["alg"] == "RS256" for k in jwks["keys"])
-    assert jwks_for_issuer(vcloud, "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_nope") is None
-    assert jwks_for_issuer(vcloud, f"https://cognito-idp.eu-west-1.amazonaws.com/{pid}") is None
-    assert jwks_for_issuer(vcloud, "https://evil.example.com/") is None
+    assert vcloud.cognito.jwks_for_issuer("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_nope") is None
+    assert vcloud.cognito.jwks_for_issuer(f"https://cognito-idp.eu-west-1.amazonaws.com/{pid}") is None
+    assert vcloud.cognito.jwks_for_issuer("https://evil.example.com/") is None
 
 
 def test_two_clouds_share_no_pools_tables_or_keys():
@@ -91,7 +90,7 @@ def test_two_clouds_share_no_pools_tables_or_keys():
         sign_up(idp_a, cid, pid)
         token = login(idp_a, cid)["IdToken"]
         assert b.client("cognito-idp").list_user_pools(MaxResults=10)["UserPools"] == []
-        assert jwks_for_issuer(b, f"https://cognito-idp.us-east-1.amazonaws.com/{pid}") is None
+        assert b.cognito.jwks_for_issuer(f"https://cognito-idp.us-east-1.amazonaws.com/{pid}") is None
         a.client("dynamodb").create_table(TableName="t", BillingMode="PAY_PER_REQUEST",
                                           KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
                                           AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])

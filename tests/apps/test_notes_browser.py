@@ -79,8 +79,6 @@ def test_second_user_is_refused_the_first_users_note(notes_app, browser):
 
 
 def test_live_update_pushed_to_a_second_browser(notes_app, browser):
-    if not hasattr(notes_app.cloud, "websocket_apis"):
-        pytest.skip("this Cloud does not serve WebSocket APIs yet (apigateway/management.install not wired)")
     one = browser.new_context(viewport=PHONE)
     page = one.new_page()
     sign_up(page, notes_app.site, "gil@example.com")
