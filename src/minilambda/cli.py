@@ -15,7 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .sim.command import register as register_simulate
     from .billing.command import register as register_cost
     from .serve import register as register_serve
-    from .cloudformation.command import register as register_deploy
+    from .deploy import register as register_deploy
 
     register_simulate(sub)
     register_cost(sub)

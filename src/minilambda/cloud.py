@@ -50,6 +50,7 @@ from .apigateway.control import ApiGatewayControl
 from .apigateway.dataplane import ApiGateway
 from .apigateway.management import ManagementApi
 from .apigateway.websocket import WebSocketApis
+from .apigateway.websocket_server import ApiServer
 from .cloudformation.api import CloudFormationApi
 from .cloudformation.engine import Engine
 from .services.cognito import CognitoBackend
@@ -185,7 +186,7 @@ class Cloud:
         control = ApiGatewayControl(MotoService(self.moto, "apigateway"), self.apigateway)
         self.dispatcher.register("apigateway", control)
         self.dispatcher.register("apigatewayv2", control)
-        self.websocket_apis = WebSocketApis(self)
+        self.websocket_apis = WebSocketApis(self, ApiServer)
         self.dispatcher.register("apigatewaymanagementapi", ManagementApi(self.websocket_apis))
 
     def _notify(self, target_arn: str, event: Any) -> None:

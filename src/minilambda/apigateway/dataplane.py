@@ -15,45 +15,12 @@ import random
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 from .config import ConfigReader, DeploymentSnapshots, HttpApiView, RestApiView
 from .records import ApiRequest, HttpRequest, HttpResponse
+from .exchange import Exchange
 from .responses import DEFAULT_TEMPLATE, ERROR_TYPES, GatewayError
-
-MAX_PAYLOAD = 10 * 1024 * 1024  # 10 MB request payload, REST and HTTP APIs [AGDG limits.md]
-MAX_HEADER_BYTES = 10_240  # 10 KB per header (name + value)
-
-
-@dataclass
-class Exchange:
-    """One request on its way through the data plane: what is known so far, for records and logs."""
-
-    api_id: str
-    api_type: str
-    request: HttpRequest
-    request_id: str
-    extended_id: str
-    start: float
-    wall_start: float
-    stage: str | None = None
-    route: str | None = None
-    integration_latency_ms: float | None = None
-    throttled: bool = False
-    authorized: bool | None = None
-    error_type: str | None = None
-    error: str | None = None
-    function_name: str | None = None
-    canary: bool = False
-    cache_hit: bool = False
-    log: list[str] = field(default_factory=list)
-    context: dict[str, Any] = field(default_factory=dict)  # $context variables for access logs
-
-    def note(self, line: str) -> None:
-        """Add one execution-log line (prefixed with the request id, as AWS writes them)."""
-        self.log.append(f"({self.request_id}) {line}")
-
 
 class ApiGateway:
     """One Cloud's API Gateway data plane (REST and HTTP APIs) and its records."""

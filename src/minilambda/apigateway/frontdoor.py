@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .records import HttpRequest
 
 if TYPE_CHECKING:
-    from .dataplane import ApiGateway
+    from .exchange import DataPlane as ApiGateway  # not dataplane.py: it imports this module
 
 MAX_HEADER_BYTES = 10_240
 MAX_BODY = 10 * 1024 * 1024 + 1  # read at most this much: more is refused as 413 by the data plane

@@ -20,7 +20,7 @@ from .responses import MalformedResponse, parse_v1, parse_v2
 from .routing import match_http, split_path
 
 if TYPE_CHECKING:
-    from .dataplane import ApiGateway, Exchange
+    from .exchange import DataPlane as ApiGateway, Exchange  # not dataplane.py: it imports this module
 
 DEFAULT_TIMEOUT_MS = 30_000
 NOT_FOUND = '{"message":"Not Found"}'
@@ -71,7 +71,7 @@ def serve_http(gw: "ApiGateway", view: HttpApiView, ex: "Exchange") -> HttpRespo
 
 def _admission(gw: "ApiGateway", view: HttpApiView, ex: "Exchange", stage: dict[str, Any],
                route: dict[str, Any], ctx: RouteContext) -> HttpResponse | RouteContext:
-    from .dataplane import MAX_PAYLOAD
+    from .exchange import MAX_PAYLOAD
 
     if len(ex.request.body) > MAX_PAYLOAD:
         return gw.http_error(ex, 413, TOO_LARGE, error_type="RequestTooLarge", log="Request payload over 10 MB")

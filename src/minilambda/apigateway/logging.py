@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .events import request_time
 
 if TYPE_CHECKING:
-    from .dataplane import ApiGateway, Exchange
+    from .exchange import DataPlane as ApiGateway, Exchange  # not dataplane.py: it imports this module
     from .records import ApiRequest
 
 _VARIABLE = re.compile(r"\$context\.([A-Za-z0-9_.]+)|\$\{context\.([A-Za-z0-9_.]+)\}")

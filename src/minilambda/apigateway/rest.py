@@ -17,7 +17,7 @@ from .responses import GatewayError, MalformedResponse, gateway_error, parse_v1
 from .routing import match_rest
 
 if TYPE_CHECKING:
-    from .dataplane import ApiGateway, Exchange
+    from .exchange import DataPlane as ApiGateway, Exchange  # not dataplane.py: it imports this module
 
 DEFAULT_TIMEOUT_MS = 29_000
 INTERNAL_ERROR = '{"message": "Internal server error"}'
@@ -144,7 +144,7 @@ def _admission(gw: "ApiGateway", view: RestApiView, ex: "Exchange", stage: dict[
 
 
 def gw_max_payload() -> int:
-    from .dataplane import MAX_PAYLOAD
+    from .exchange import MAX_PAYLOAD
 
     return MAX_PAYLOAD
 

@@ -17,7 +17,7 @@ from .records import HttpRequest
 from .responses import GatewayError, gateway_error
 
 if TYPE_CHECKING:
-    from .dataplane import ApiGateway, Exchange
+    from .exchange import DataPlane as ApiGateway, Exchange  # not dataplane.py: it imports this module
 
 AUTHORIZER_TIMEOUT_MS = 10_000
 

@@ -23,7 +23,7 @@ import math
 import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection
@@ -35,7 +35,6 @@ from .throttling import ThrottleSettings, TokenBucket
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..clock import Timer
-    from .websocket_server import ApiServer
 
 MESSAGE_LIMIT = 131_072        # 128 KB per message (AWS limits.md)
 FRAME_LIMIT = 32_768           # 32 KB per frame
@@ -171,11 +170,12 @@ _NO_API = ApiView({}, {}, {}, {}, {})
 class WebSocketApis:
     """Every WebSocket API of one Cloud: servers (started on first use), live connections, records."""
 
-    def __init__(self, cloud: Any) -> None:
+    def __init__(self, cloud: Any, server: Callable[["WebSocketApis", str], Any]) -> None:
         self.cloud = cloud
+        self._new_server = server  # websocket_server.ApiServer (passed in: it imports this module)
         self.messages: list[WebSocketMessage] = []
         self.connections: list[WebSocketConnectionRecord] = []
-        self._servers: dict[str, ApiServer] = {}
+        self._servers: dict[str, Any] = {}  # api id -> websocket_server.ApiServer
         self._open: dict[str, Connection] = {}
         self._lock = threading.Lock()
         self._closed = False
@@ -202,15 +202,13 @@ class WebSocketApis:
         snapshot = gateway.config.api(api_id) if gateway is not None else None
         return ApiView.of(snapshot) if snapshot is not None and hasattr(snapshot, "routes") else _NO_API
 
-    def server(self, api_id: str) -> ApiServer:
+    def server(self, api_id: str) -> Any:
         """The API's loopback server, started on first use."""
         with self._lock:
             if self._closed:
                 raise RuntimeError("this Cloud is closed; create a new one")
             if api_id not in self._servers:
-                from .websocket_server import ApiServer
-
-                self._servers[api_id] = ApiServer(self, api_id)
+                self._servers[api_id] = self._new_server(self, api_id)
             return self._servers[api_id]
 
     def url(self, api_id: str, stage: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from ..errors import AwsError
 from . import resources as r
 from . import template as tpl
-from .apigateway import handlers as api_handlers
+from .handlers import HANDLERS
 from .intrinsics import Context, Resolver, _text, dependency_order, template_error
 from .stack import ChangeSet, Stack, StackEvent, StackResource, needed_capabilities, resolve_parameters
 
@@ -25,29 +25,6 @@ UNSUPPORTED_REASON = ("Resource type {type} is not supported by minilambda (it s
                       "Remove the resource or deploy this template to AWS.")
 
 
-def _handlers() -> dict[str, r.Handler]:
-    out: dict[str, r.Handler] = {
-        "AWS::Lambda::Function": r.Function(), "AWS::Lambda::Version": r.Version(),
-        "AWS::Lambda::Alias": r.Alias(), "AWS::Lambda::Permission": r.Permission(),
-        "AWS::Lambda::EventSourceMapping": r.EventSourceMapping(), "AWS::Lambda::LayerVersion": r.LayerVersion(),
-        "AWS::Lambda::EventInvokeConfig": r.EventInvokeConfig(), "AWS::Lambda::Url": r.FunctionUrl(),
-        "AWS::DynamoDB::Table": r.Table(), "AWS::SQS::Queue": r.Queue(), "AWS::SNS::Topic": r.Topic(),
-        "AWS::SNS::Subscription": r.Subscription(), "AWS::S3::Bucket": r.Bucket(), "AWS::Events::Rule": r.Rule(),
-        "AWS::Scheduler::Schedule": r.Schedule(),
-        "AWS::Logs::LogGroup": r.LogGroup(), "AWS::Cognito::UserPool": r.UserPool(),
-        "AWS::Cognito::UserPoolClient": r.UserPoolClient(),
-        "AWS::IAM::Role": r.Recorded("role", "RoleName", "role"),
-        "AWS::IAM::Policy": r.Recorded("policy", "PolicyName", None),
-        "AWS::IAM::ManagedPolicy": r.Recorded("policy", "ManagedPolicyName", "policy"),
-        "AWS::CloudFormation::WaitConditionHandle": r.Recorded("handle", None, None),
-        "AWS::S3::BucketPolicy": r.Recorded("policy", None, None,
-                                            "recorded; minilambda's S3 does not enforce bucket policies"),
-    }
-    out.update(api_handlers())
-    return out
-
-
-HANDLERS = _handlers()
 
 
 def _handler_error(exc: Exception, service: str) -> str:

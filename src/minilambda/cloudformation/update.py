@@ -8,14 +8,11 @@ fails, new resources are deleted and changed ones are put back (``UPDATE_ROLLBAC
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import AwsError
 from .intrinsics import Resolver, dependency_order, template_error
 from .stack import Stack, StackResource
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .engine import Engine
 
 
 def plan_changes(stack: Stack, template: dict[str, Any]) -> list[dict[str, Any]]:
@@ -47,7 +44,7 @@ def _physical(stack: Stack, logical: str) -> str:
 
 
 def _replacing(rtype: str, old: dict[str, Any], new: dict[str, Any]) -> bool:
-    from .engine import HANDLERS
+    from .handlers import HANDLERS
 
     handler = HANDLERS.get(rtype)
     keys = handler.replace_on if handler else ()
@@ -55,9 +52,13 @@ def _replacing(rtype: str, old: dict[str, Any], new: dict[str, Any]) -> bool:
 
 
 class Update:
-    """One stack update, from UPDATE_IN_PROGRESS to UPDATE_COMPLETE or UPDATE_ROLLBACK_COMPLETE."""
+    """One stack update, from UPDATE_IN_PROGRESS to UPDATE_COMPLETE or UPDATE_ROLLBACK_COMPLETE.
 
-    def __init__(self, engine: "Engine", stack: Stack, template: dict[str, Any], text: dict[str, str],
+    *engine* is the stack's ``Engine`` (typed ``Any``: engine.py imports this module, and a
+    type-only import back would be a cycle).
+    """
+
+    def __init__(self, engine: Any, stack: Stack, template: dict[str, Any], text: dict[str, str],
                  resolved: dict[str, Any]) -> None:
         self.engine, self.stack = engine, stack
         self.template, self.text, self.resolved = template, text, resolved

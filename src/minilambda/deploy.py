@@ -1,4 +1,5 @@
-"""``python -m minilambda deploy template.yaml``: deploy a template to a local Cloud.
+"""``python -m minilambda deploy template.yaml``: deploy a template to a local Cloud (a CLI face,
+like ``serve.py``: it may import ``cloud.py``; the engine is ``cloudformation/``).
 
 Without ``--endpoint-url`` it starts a Cloud on a loopback endpoint, deploys, prints the
 outputs and the APIs' local URLs, and keeps serving until Ctrl-C (``--no-serve`` exits after
@@ -71,8 +72,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _deploy_local(args: argparse.Namespace, name: str, params: dict[str, str]) -> int:
-    from ..cloud import Cloud
-    from ..wire import LoopbackEndpoint
+    from .cloud import Cloud
+    from .wire import LoopbackEndpoint
 
     with Cloud(region=args.region) as cloud:
         try:
@@ -99,7 +100,7 @@ def _deploy(clients: Callable[[str], Any], args: argparse.Namespace, name: str, 
             endpoint: str) -> int:
     from botocore.exceptions import ClientError
 
-    from .deploy import deploy, local_urls
+    from .cloudformation.deploy import deploy, local_urls
 
     try:
         result = deploy(clients, args.template, stack_name=name, parameters=params,
