@@ -183,9 +183,9 @@ class Cloud:
         self.dispatcher.register("cognito-idp", CognitoApi(self.cognito, cognito))
         self.apigateway = ApiGateway(self)
         self.apigateway.jwks_resolvers.append(self.cognito.jwks_for_issuer)  # the Cloud's own pools
-        control = ApiGatewayControl(MotoService(self.moto, "apigateway"), self.apigateway)
-        self.dispatcher.register("apigateway", control)
-        self.dispatcher.register("apigatewayv2", control)
+        control_planes = MotoService(self.moto, "apigateway")  # moto's url map serves both
+        for name in ("apigateway", "apigatewayv2"):
+            self.dispatcher.register(name, ApiGatewayControl(control_planes, self.apigateway, name))
         self.websocket_apis = WebSocketApis(self, ApiServer)
         self.dispatcher.register("apigatewaymanagementapi", ManagementApi(self.websocket_apis))
 

@@ -11,16 +11,16 @@ moto answers almost every operation (on the Cloud's private backend). This adapt
 * ``ApiEndpoint`` in ``CreateApi``/``GetApi``/``GetApis``/``UpdateApi``: the working local URL;
 * ``CreateDeployment``: captures the resources the new deployment serves (a stage serves its
   deployment, not later edits);
-and tells the data plane to reload after every change.
+and tells the data plane to reload after every change. The Dispatcher names each operation (and
+its URI labels) from botocore's model; ``operations`` maps the names to moto or to a correction.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from urllib.parse import unquote
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
+from ..wire.adapters import Adapter
 from ..wire.messages import Request, Response
 from .responses import DEFAULT_TEMPLATE, GATEWAY_RESPONSES
 
@@ -28,81 +28,97 @@ if TYPE_CHECKING:
     from ..services.moto_bridge import MotoService
     from .dataplane import ApiGateway
 
-_V2_API = re.compile(r"^/v2/apis(?:/(?P<api>[^/]+))?/?$")
-_GATEWAY_RESPONSES = re.compile(r"^/restapis/(?P<api>[^/]+)/gatewayresponses(?:/(?P<type>[^/]+))?/?$")
-_USAGE = re.compile(r"^/usageplans/(?P<plan>[^/]+)/usage/?$")
-_TEST_INVOKE = re.compile(r"^/restapis/(?P<api>[^/]+)/resources/(?P<resource>[^/]+)/methods/(?P<method>[^/]+)/?$")
-_AUTHORIZERS = re.compile(r"^/restapis/(?P<api>[^/]+)/authorizers(?:/[^/]+)?/?$")
-_FLUSH = re.compile(r"^/restapis/(?P<api>[^/]+)/stages/(?P<stage>[^/]+)/cache/data/?$")
-_V2_STAGE = re.compile(r"^/v2/apis/(?P<api>[^/]+)/stages/(?P<stage>[^/]+)/?$")
-_METHOD = re.compile(r"^/restapis/(?P<api>[^/]+)/resources/(?P<resource>[^/]+)/methods/(?P<method>[^/]+)"
-                     r"(?P<integration>/integration)?/?$")
-_REST_STAGE = re.compile(r"^/restapis/(?P<api>[^/]+)/stages(?:/(?P<stage>[^/]+))?/?$")
-_DEPLOYMENTS = re.compile(r"^/restapis/(?P<api>[^/]+)/deployments/?$")
+_V2_API_OPERATIONS = ("CreateApi", "GetApi", "GetApis", "UpdateApi", "ImportApi", "ReimportApi")
+_AUTHORIZER_ANSWERS = ("CreateAuthorizer", "GetAuthorizer", "GetAuthorizers", "UpdateAuthorizer")
+Handler = Callable[[Request], Response]
 
 
-class ApiGatewayControl:
-    """A Cloud service answering both API Gateway control planes (they share a signing name)."""
+class ApiGatewayControl(Adapter):
+    """One API Gateway control plane (``apigateway`` or ``apigatewayv2``): every operation of its
+    botocore model goes to moto, through the corrections below where AWS differs."""
 
-    name = "apigateway"
+    def __init__(self, moto: "MotoService", dataplane: "ApiGateway", service: str) -> None:
+        from ..services.moto_bridge import service_model
 
-    def __init__(self, moto: "MotoService", dataplane: "ApiGateway") -> None:
         self.moto = moto
         self.dataplane = dataplane
+        self.service_name = service
+        names = service_model(service).operation_names
+        self.operations = {name: self._forward for name in names}
+        corrections = self._rest_corrections() if service == "apigateway" else self._v2_corrections()
+        self.operations.update({name: handler for name, handler in corrections.items() if name in names})
 
     def handle(self, request: Request) -> Response:
         """Answer one control-plane request (moto's answer, corrected where AWS differs); odd input
         gets AWS's ``BadRequestException``, never a Python exception."""
         try:
-            return self._handle(request)
+            return super().handle(request)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             return Response.json({"message": f"Invalid request: {exc}"}, 400, {"x-amzn-ErrorType": "BadRequestException"})
 
-    def _handle(self, request: Request) -> Response:
-        path = request.raw_path or request.path
-        method = request.method
-        if method == "GET" and (m := _GATEWAY_RESPONSES.match(path)):
-            return self._gateway_responses(request, m.group("api"), m.group("type"))
-        if method == "GET" and (m := _USAGE.match(path)):
-            return self._usage(request, m.group("plan"))
-        if method == "POST" and (m := _TEST_INVOKE.match(path)):
+    def _rest_corrections(self) -> dict[str, Handler]:
+        def test_invoke(req: Request) -> Response:
             from .test_invoke import test_invoke_method
 
-            return test_invoke_method(self.dataplane, m.group("api"), m.group("resource"), m.group("method"),
-                                      request.json())
-        if method == "PATCH" and (m := _V2_STAGE.match(path)):
-            return self._update_v2_stage(m.group("api"), unquote(m.group("stage")), request.json())
-        if (method == "POST" and path.rstrip("/") == "/restapis" and request.q("mode") == "import") or (
-                method == "PUT" and re.match(r"^/restapis/[^/]+/?$", path)):
-            request = _with_description(request)
-        if method == "PATCH" and re.match(r"^/restapis/[^/]+/?$", path):
-            request = _binary_media_type_ops(request)
-        if method == "PATCH" and (m := _METHOD.match(path)):
-            return self._patch_method(m.group("api"), m.group("resource"), m.group("method"),
-                                      bool(m.group("integration")), request.json())
-        if method == "PATCH" and (m := _REST_STAGE.match(path)) and m.group("stage"):
-            request = self._split_canary(m.group("api"), m.group("stage"), request)
-        if method == "DELETE" and (m := _FLUSH.match(path)):
-            self.dataplane.flush_stage_cache(m.group("api"), m.group("stage"))
+            lab = req.labels
+            return test_invoke_method(self.dataplane, lab["restapi_id"], lab["resource_id"], lab["http_method"],
+                                      req.json())
+
+        def flush(req: Request) -> Response:
+            self.dataplane.flush_stage_cache(req.labels["restapi_id"], req.labels["stage_name"])
             return Response(202, {}, b"")
+
+        stage_answer = lambda req: self._with_canary(req.labels["restapi_id"], self._forward(req))  # noqa: E731
+        return {
+            "GetGatewayResponses": lambda req: self._gateway_responses(req, req.labels["restapi_id"], None),
+            "GetGatewayResponse": lambda req: self._gateway_responses(req, req.labels["restapi_id"],
+                                                                      req.labels["response_type"]),
+            "GetUsage": lambda req: self._usage(req, req.labels["usageplanId"]),
+            "TestInvokeMethod": test_invoke, "FlushStageCache": flush,
+            "ImportRestApi": lambda req: self._forward(_with_description(req)),
+            "PutRestApi": lambda req: self._forward(_with_description(req)),
+            "UpdateRestApi": lambda req: self._forward(_binary_media_type_ops(req)),
+            "UpdateMethod": lambda req: self._patch(req, integration=False),
+            "UpdateIntegration": lambda req: self._patch(req, integration=True),
+            "UpdateStage": lambda req: stage_answer(self._split_canary(
+                req.labels["restapi_id"], req.labels["stage_name"], req)),
+            **{name: stage_answer for name in ("GetStage", "GetStages", "CreateStage")},
+            **{name: lambda req: _with_auth_type(self._forward(req)) for name in _AUTHORIZER_ANSWERS},
+            "CreateDeployment": self._create_deployment,
+        }
+
+    def _v2_corrections(self) -> dict[str, Handler]:
+        return {
+            "UpdateStage": lambda req: self._update_v2_stage(req.labels["apiId"], req.labels["stageName"],
+                                                             req.json()),
+            **{name: lambda req: self._v2_api(req, self._forward(req)) for name in _V2_API_OPERATIONS},
+        }
+
+    def _forward(self, request: Request) -> Response:
+        """moto's answer; after a change the data plane reloads (a deleted API's front door closes)."""
         response = self.moto.forward(request)
-        if method != "GET" and response.status < 300:
+        if request.method != "GET" and response.status < 300:
             self.dataplane.config.invalidate()
-            if method == "DELETE" and (_V2_API.match(path) or re.match(r"^/restapis/[^/]+/?$", path)):
-                self.dataplane.forget(path.rstrip("/").rsplit("/", 1)[-1])  # close its front door
-        if response.status < 300 and _V2_API.match(path):
-            response = self._v2_api(request, response)
-        if response.status < 300 and method != "DELETE" and (m := _REST_STAGE.match(path)):
-            response = self._with_canary(m.group("api"), response)
-        if response.status < 300 and method != "DELETE" and _AUTHORIZERS.match(path):
-            response = _with_auth_type(response)
-        if method == "POST" and response.status < 300 and (m := _DEPLOYMENTS.match(path)):
-            self._snapshot(m.group("api"), response)
+            api_id = request.labels.get("restapi_id") or request.labels.get("apiId")
+            if request.operation in ("DeleteRestApi", "DeleteApi") and api_id:
+                self.dataplane.forget(api_id)
+        return response
+
+    def _patch(self, req: Request, *, integration: bool) -> Response:
+        lab = req.labels
+        return self._patch_method(lab["restapi_id"], lab["resource_id"], lab["http_method"], integration, req.json())
+
+    def _create_deployment(self, request: Request) -> Response:
+        response = self._forward(request)
+        if response.status < 300:
+            self._snapshot(request.labels["restapi_id"], response)
         return response
 
     # -- corrections ------------------------------------------------------------------------
 
     def _v2_api(self, request: Request, response: Response) -> Response:
+        if response.status >= 300:
+            return response
         data = json.loads(response.body or b"{}")
         if request.method == "POST":
             body = request.json()
@@ -181,6 +197,8 @@ class ApiGatewayControl:
         return copy_with(request, body=json.dumps({**body, "patchOperations": rest}).encode())
 
     def _with_canary(self, api_id: str, response: Response) -> Response:
+        if response.status >= 300:
+            return response
         data = json.loads(response.body or b"{}")
         items = data.get("item") if "item" in data else [data]
         for item in items or []:
@@ -280,6 +298,8 @@ def _with_description(request: Request) -> Request:
 
 def _with_auth_type(response: Response) -> Response:
     """AWS reports ``authType`` (``custom`` for Lambda authorizers); moto leaves it out."""
+    if response.status >= 300:
+        return response
     data = json.loads(response.body or b"{}")
     items = data.get("item", data.get("items")) if ("item" in data or "items" in data) else [data]
     for item in items or []:
