@@ -17,6 +17,7 @@ its URI labels) from botocore's model; ``operations`` maps the names to moto or 
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -38,15 +39,20 @@ class ApiGatewayControl(Adapter):
     botocore model goes to moto, through the corrections below where AWS differs."""
 
     def __init__(self, moto: "MotoService", dataplane: "ApiGateway", service: str) -> None:
-        from ..services.moto_bridge import service_model
-
         self.moto = moto
         self.dataplane = dataplane
         self.service_name = service
-        names = service_model(service).operation_names
-        self.operations = {name: self._forward for name in names}
-        corrections = self._rest_corrections() if service == "apigateway" else self._v2_corrections()
-        self.operations.update({name: handler for name, handler in corrections.items() if name in names})
+
+    @functools.cached_property
+    def operations(self) -> dict[str, Handler]:  # type: ignore[override]
+        """moto for every operation of the model, corrections where AWS differs (built on first use)."""
+        from ..services.moto_bridge import service_model
+
+        names = service_model(self.service_name).operation_names
+        operations = {name: self._forward for name in names}
+        corrections = self._rest_corrections() if self.service_name == "apigateway" else self._v2_corrections()
+        operations.update({name: handler for name, handler in corrections.items() if name in names})
+        return operations
 
     def handle(self, request: Request) -> Response:
         """Answer one control-plane request (moto's answer, corrected where AWS differs); odd input

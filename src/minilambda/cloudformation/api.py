@@ -9,6 +9,7 @@ Dispatcher refuses the others.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import random
 from typing import Any, Callable
@@ -24,7 +25,9 @@ from .stack import ChangeSet, Stack, StackResource
 NS = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
 
 
+@functools.lru_cache(maxsize=None)
 def _model() -> Any:
+    """botocore's (immutable) CloudFormation model, loaded once per process."""
     import botocore.session
 
     return botocore.session.get_session().get_service_model("cloudformation")
@@ -89,9 +92,15 @@ class CloudFormationApi(Adapter):
     def __init__(self, engine: Engine, rng: random.Random) -> None:
         self.engine = engine
         self._rng = rng
-        self._model = _model()
-        self.operations = {name: self._handler(name) for name in self._model.operation_names
-                           if hasattr(self, f"op_{name}")}
+
+    @functools.cached_property
+    def _model(self) -> Any:
+        return _model()
+
+    @functools.cached_property
+    def operations(self) -> dict[str, Callable[[Request], Response]]:  # type: ignore[override]
+        """The simulated operations (an ``op_<Name>`` method each), built on first use."""
+        return {name: self._handler(name) for name in self._model.operation_names if hasattr(self, f"op_{name}")}
 
     def _handler(self, action: str) -> Callable[[Request], Response]:
         def handler(request: Request) -> Response:

@@ -6,8 +6,9 @@ successful ``AuthenticationResult``s to the backend to re-sign on the way out.
 
 from __future__ import annotations
 
+import functools
 import json
-from typing import Any
+from typing import Any, Callable
 
 from ..wire.adapters import Adapter
 from ..wire.messages import Request, Response
@@ -24,7 +25,10 @@ class CognitoApi(Adapter):
         self.backend = backend
         self.moto = moto
         self._patched = False  # moto is imported on first use, not when the Cloud starts
-        self.operations = {name: self.forward for name in moto.operations}
+
+    @functools.cached_property
+    def operations(self) -> dict[str, Callable[[Request], Response]]:  # type: ignore[override]
+        return {name: self.forward for name in self.moto.operations}
 
     def forward(self, request: Request) -> Response:
         if not self._patched:

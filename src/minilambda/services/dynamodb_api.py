@@ -6,7 +6,9 @@ parsed request and response to the backend (request units, stream records, strea
 
 from __future__ import annotations
 
+import functools
 import json
+from typing import Callable
 
 from ..wire.adapters import Adapter
 from ..wire.messages import Request, Response
@@ -22,7 +24,10 @@ class DynamoDBApi(Adapter):
     def __init__(self, backend: DynamoDBBackend, moto: MotoService) -> None:
         self.backend = backend
         self.moto = moto
-        self.operations = {name: self.forward for name in moto.operations}
+
+    @functools.cached_property
+    def operations(self) -> dict[str, Callable[[Request], Response]]:  # type: ignore[override]
+        return {name: self.forward for name in self.moto.operations}
 
     def forward(self, request: Request) -> Response:
         response = self.moto.forward(request)

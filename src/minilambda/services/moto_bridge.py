@@ -309,10 +309,15 @@ class MotoService(Adapter):
     def __init__(self, backends: MotoBackends, service_name: str) -> None:
         self.backends = backends
         self.service_name = service_name
-        model = service_model(service_name)
-        self.protocol = model.protocol
-        self.host = f"{model.endpoint_prefix}.{backends.region}.amazonaws.com"
-        self.operations = {name: self.forward for name in model.operation_names}
+
+    @functools.cached_property
+    def operations(self) -> dict[str, Callable[[Request], Response]]:  # type: ignore[override]
+        """Every operation of the botocore model, forwarded (built on first use: a Cloud starts fast)."""
+        return {name: self.forward for name in service_model(self.service_name).operation_names}
+
+    @functools.cached_property
+    def host(self) -> str:
+        return f"{service_model(self.service_name).endpoint_prefix}.{self.backends.region}.amazonaws.com"
 
     def url(self, request: Request) -> str:
         """The AWS URL of *request* (path as sent, query re-encoded)."""
