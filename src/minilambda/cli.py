@@ -1,4 +1,4 @@
-"""``python -m minilambda``: the command line (``simulate``, ``cost``, ``serve``)."""
+"""``python -m minilambda``: the command line (``simulate``, ``cost``, ``serve``, ``deploy``)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,12 @@ def build_parser() -> argparse.ArgumentParser:
     from .sim.command import register as register_simulate
     from .billing.command import register as register_cost
     from .serve import register as register_serve
+    from .deploy import register as register_deploy
 
     register_simulate(sub)
     register_cost(sub)
     register_serve(sub)
+    register_deploy(sub)
     return parser
 
 

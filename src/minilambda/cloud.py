@@ -46,6 +46,18 @@ from .services.sns import SnsBackend
 from .services.sns_api import SnsApi
 from .services.sqs import SqsBackend
 from .services.sqs_api import SqsApi
+from .apigateway.control import ApiGatewayControl
+from .apigateway.dataplane import ApiGateway
+from .apigateway.management import ManagementApi
+from .apigateway.websocket import WebSocketApis
+from .apigateway.websocket_server import ApiServer
+from .cloudformation.api import CloudFormationApi
+from .cloudformation.engine import Engine
+from .services.cognito import CognitoBackend
+from .services.cognito_api import CognitoApi
+from .services.dynamodb import DynamoDBBackend
+from .services.dynamodb_api import DynamoDBApi
+from .services.moto_bridge import MotoBackends, MotoService
 from .wire import Dispatcher, LoopbackEndpoint, Request, Response, attach_in_process
 
 
@@ -127,6 +139,7 @@ class Cloud:
             platform={"account_concurrency": account_concurrency, "keep_alive": keep_alive, "placement": placement,
                       "max_environments": max_environments, "seed": self.rng.randrange(2**32), "id_prefix": "env"})
         self.dispatcher.register("lambda", LambdaApi(self.lambda_))
+        self._wire_app_services()
         self._atexit = _closer(weakref.ref(self))
         atexit.register(self._atexit)  # processes end with the interpreter, too
 
@@ -153,6 +166,28 @@ class Cloud:
         self.dispatcher.register("sns", SnsApi(self.sns))
         self.dispatcher.register("s3", S3Api(self.s3))
         self.dispatcher.register("events", EventBridgeApi(self.eventbridge))
+
+    def _wire_app_services(self) -> None:
+        """CloudFormation, moto-backed DynamoDB (+ Streams, whose mappings join Lambda's) and Cognito,
+        and API Gateway (control planes, data plane, WebSocket APIs, ``@connections``)."""
+        self.moto = MotoBackends(self.account_id, self.region)  # private moto state, dropped at close()
+        self.cloudformation = Engine(self.client, self.clock, self.region, self.account_id, self._seeded())
+        self.dispatcher.register("cloudformation", CloudFormationApi(self.cloudformation, self.cloudformation.rng))
+        dynamodb = MotoService(self.moto, "dynamodb")
+        self.dynamodb = DynamoDBBackend(self.clock, dynamodb.backend)
+        self.dispatcher.register("dynamodb", DynamoDBApi(self.dynamodb, dynamodb))
+        self.dispatcher.register("dynamodbstreams", MotoService(self.moto, "dynamodbstreams"))
+        self.lambda_.attach_stream_source(self.dynamodb)
+        cognito = MotoService(self.moto, "cognito-idp")
+        self.cognito = CognitoBackend(self.clock, self.region, self._seeded(), cognito.backend)
+        self.dispatcher.register("cognito-idp", CognitoApi(self.cognito, cognito))
+        self.apigateway = ApiGateway(self)
+        self.apigateway.jwks_resolvers.append(self.cognito.jwks_for_issuer)  # the Cloud's own pools
+        control_planes = MotoService(self.moto, "apigateway")  # moto's url map serves both
+        for name in ("apigateway", "apigatewayv2"):
+            self.dispatcher.register(name, ApiGatewayControl(control_planes, self.apigateway, name))
+        self.websocket_apis = WebSocketApis(self, ApiServer)
+        self.dispatcher.register("apigatewaymanagementapi", ManagementApi(self.websocket_apis))
 
     def _notify(self, target_arn: str, event: Any) -> None:
         """A service notifies a target (S3, SNS, EventBridge → Lambda or SQS); failures are drops."""
@@ -199,10 +234,11 @@ class Cloud:
                                    "read_timeout": 1000, "connect_timeout": 5}
         if service_name == "s3":
             options["s3"] = {"addressing_style": "path"}
+        endpoint_url = config.pop("endpoint_url", None) or f"https://{service_name}.{self.region}.amazonaws.com"
         options.update(config)
         session = self._boto_session()
         client = session.client(service_name, region_name=self.region, config=Config(**options),
-                                endpoint_url=f"https://{service_name}.{self.region}.amazonaws.com")
+                                endpoint_url=endpoint_url)
         attach_in_process(client, lambda req, _name=service_name: self.dispatch(_name, req))
         return client
 
@@ -237,6 +273,25 @@ class Cloud:
         self.lambda_.declare_duration(function_name, distribution, reference_memory=reference_memory,
                                       cpu_bound=cpu_bound)
 
+    # -- API Gateway ---------------------------------------------------------------------------
+
+    def api_url(self, api_id: str, stage: str | None = None) -> str:
+        """The base URL of an API stage on loopback (``http://127.0.0.1:PORT/{stage}``; ``$default``:
+        no stage segment; ``ws://…`` for a WebSocket API), standing for
+        ``https://{api_id}.execute-api.{region}.amazonaws.com/{stage}``."""
+        return self.apigateway.url(api_id, stage)
+
+    def http(self, method: str, url: str, *, headers: dict[str, str] | None = None,
+             body: bytes | str | None = None) -> Any:
+        """Call an API in-process (no socket), through the same code path as real HTTP requests;
+        on a virtual clock the clock advances by the request's duration. Returns an ``HttpResponse``."""
+        return self.apigateway.request(method, url, headers, body)
+
+    @property
+    def api_requests(self) -> list[Any]:
+        """Every API Gateway request so far (``ApiRequest`` records), in the order they ended."""
+        return self.apigateway.requests
+
     # -- records -----------------------------------------------------------------------------
 
     @property
@@ -256,9 +311,12 @@ class Cloud:
             return
         self._closed = True
         atexit.unregister(self._atexit)
+        self.websocket_apis.close()
+        self.apigateway.close()
         self.lambda_.close()
         if self._loopback is not None:
             self._loopback.close()
+        self.moto.close()
         self.clock.close()
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)

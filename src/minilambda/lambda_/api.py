@@ -51,6 +51,7 @@ class LambdaApi(Adapter):
         fn = "FunctionName"
         cfg = self.backend.invoke_configs
         esm = self.backend.mappings
+        perms = self.backend.permissions
         return {
             "CreateFunction": self.create_function, "ListFunctions": self.list_functions,
             "GetFunction": _named(self.get_function, fn), "DeleteFunction": _named(self.delete_function, fn),
@@ -82,7 +83,14 @@ class LambdaApi(Adapter):
             "GetEventSourceMapping": lambda req: _json(esm.get_mapping(req.labels["UUID"])),
             "UpdateEventSourceMapping": lambda req: _json(esm.update_mapping(req.labels["UUID"], req.json()), 202),
             "DeleteEventSourceMapping": lambda req: _json(esm.delete_mapping(req.labels["UUID"]), 202),
+            "AddPermission": lambda req: _json(perms.add(*_qualified(req), req.json()), 201),
+            "GetPolicy": lambda req: _json(perms.get(*_qualified(req))),
+            "RemovePermission": lambda req: self.remove_permission(req),
         }
+
+    def remove_permission(self, req: Request) -> Response:
+        self.backend.permissions.remove(*_qualified(req), req.labels["StatementId"])
+        return _empty(204)
 
     def delete_event_invoke_config(self, req: Request) -> Response:
         self.backend.invoke_configs.delete_config(*_qualified(req))

@@ -18,12 +18,14 @@ from .declared import DeclaredDuration
 from .esm import EventSourceMappings
 from .executor import Executor, Host, InvokeOutput
 from .invoke_config import EventInvokeConfigs
+from .permissions import Permissions
 from .registry import Function, FunctionVersion, Registry
 
 
 class LambdaBackend:
     """One account's Lambda: the registry, the executor (platform + processes), the async queue,
-    event invoke configs and SQS event source mappings."""
+    event invoke configs, event source mappings (SQS; DynamoDB streams once a stream source is
+    attached) and resource-based policies."""
 
     def __init__(self, *, host: Host, clock: Clock, rng: random.Random, records: RecordLog, logs: CloudWatchLogs,
                  deliveries: Deliveries, sqs: Any, max_timeout: int, bill_init: bool,
@@ -39,6 +41,8 @@ class LambdaBackend:
                                       deliveries=deliveries)
         self.invoke_configs = EventInvokeConfigs(self)
         self.mappings = EventSourceMappings(self, sqs, random.Random(rng.randrange(2**32)))
+        self.permissions = Permissions(self.registry, rng, host.account_id)  # resource-based policies
+        self.deliveries = deliveries
         deliveries.register("lambda", self._accept_delivery)
 
     @property
@@ -67,15 +71,24 @@ class LambdaBackend:
     # -- invoke ------------------------------------------------------------------------------
 
     def invoke(self, fn: Function, qualifier: str | None, payload: bytes, *, client_context: str | None = None,
-               advance_clock: bool = True) -> InvokeOutput:
-        """A synchronous invocation (``RequestResponse``)."""
-        fv = self.target_version(fn, qualifier)
+               advance_clock: bool = True, trigger: str = "invoke",
+               version: FunctionVersion | None = None) -> InvokeOutput:
+        """A synchronous invocation (``RequestResponse``) of *version* (default: the one
+        ``target_version`` picks); *trigger* names the caller in the record (``"apigateway"``…)."""
+        fv = version or self.target_version(fn, qualifier)
         return self.executor.execute(fn, fv, qualifier, payload, client_context=client_context,
-                                     advance_clock=advance_clock)
+                                     advance_clock=advance_clock, trigger=trigger)
 
     def invoke_async(self, fn: Function, qualifier: str | None, payload: bytes, *, caller: str = "client") -> str:
         """An asynchronous invocation (``Event``): queued, run when the clock reaches it."""
         return self.async_queue.accept(fn, qualifier, payload, caller=caller)
+
+    def attach_stream_source(self, dynamodb: Any) -> None:
+        """Let event source mappings read DynamoDB streams from *dynamodb* (a ``DynamoDBBackend``)."""
+        from .streams import StreamMappings
+
+        self.mappings.attach_streams(StreamMappings(self, dynamodb, self.deliveries,
+                                                    random.Random(self.rng.randrange(2**32))))
 
     def _accept_delivery(self, target: str, body: str, attributes: Any, source: str) -> None:
         fn, _, q = self.resolve(target)
@@ -102,6 +115,7 @@ class LambdaBackend:
     def delete_function(self, name: str, qualifier: str | None) -> None:
         with self.lock:
             fn, q = self.registry.delete(name, qualifier)
+            self.permissions.forget(fn.name, q)
             if q is None:
                 self.platform.forget(fn.name)
             else:

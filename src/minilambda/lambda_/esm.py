@@ -1,5 +1,9 @@
 """SQS event source mappings: pollers that scale like AWS's and apply partial batch responses.
 
+DynamoDB stream mappings live beside them (``streams.py``, attached with ``attach_streams``): the
+Lambda API's five mapping operations come here, and calls for a stream ARN or a stream mapping's
+UUID are handed to them.
+
 AWS: https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html
 """
 
@@ -44,6 +48,11 @@ class EventSourceMappings:
         self.sqs = sqs
         self.rng = rng
         self.mappings: dict[str, EventSourceMapping] = {}
+        self.streams: Any = None  # DynamoDB stream mappings (streams.StreamMappings), once attached
+
+    def attach_streams(self, streams: Any) -> None:
+        """Serve DynamoDB stream ARNs with *streams* (a ``StreamMappings``)."""
+        self.streams = streams
 
     def _mapping_shape(self, m: EventSourceMapping) -> dict[str, Any]:
         reg = self.backend.registry
@@ -80,6 +89,10 @@ class EventSourceMappings:
         """Create a mapping from ``CreateEventSourceMapping``'s parameters; AWS's shape."""
         reg = self.backend.registry
         source = p.get("EventSourceArn", "")
+        if ":dynamodb:" in source and self.streams is not None:
+            return self.streams.create_mapping(p)
+        if ":kinesis:" in source:
+            raise invalid_parameter("minilambda does not simulate Kinesis; use SQS or DynamoDB Streams.")
         if ":sqs:" not in source:
             raise invalid_parameter(
                 f"minilambda supports SQS event source mappings only; {source!r} is not an SQS queue ARN.")
@@ -118,16 +131,25 @@ class EventSourceMappings:
             raise not_found("The resource you requested does not exist.")
         return m
 
+    def _stream_owns(self, uid: str) -> bool:
+        return self.streams is not None and self.streams.owns(uid)
+
     def get_mapping(self, uid: str) -> dict[str, Any]:
+        if self._stream_owns(uid):
+            return self.streams.get_mapping(uid)
         return self._mapping_shape(self._get_mapping(uid))
 
     def list_mappings(self, fname: str | None, source: str | None) -> dict[str, Any]:
         items = [self._mapping_shape(m) for m in self.mappings.values()
                  if (not fname or self.backend.registry.parse_name(fname)[0] == m.function_name)
                  and (not source or source == m.source_arn)]
+        if self.streams is not None:
+            items += self.streams.list_mappings(fname, source)
         return {"EventSourceMappings": items}
 
     def update_mapping(self, uid: str, p: dict[str, Any]) -> dict[str, Any]:
+        if self._stream_owns(uid):
+            return self.streams.update_mapping(uid, p)
         m = self._get_mapping(uid)
         batch = int(p.get("BatchSize", m.batch_size))
         window = int(p.get("MaximumBatchingWindowInSeconds", m.window))
@@ -145,6 +167,8 @@ class EventSourceMappings:
         return self._mapping_shape(m)
 
     def delete_mapping(self, uid: str) -> dict[str, Any]:
+        if self._stream_owns(uid):
+            return self.streams.delete_mapping(uid)
         m = self._get_mapping(uid)
         shape = self._mapping_shape(m)
         shape["State"] = "Deleting"

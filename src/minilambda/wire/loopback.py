@@ -13,14 +13,30 @@ from typing import Any, Callable
 from .messages import Request, Response
 
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
-_TARGET_PREFIXES = (("Logs_", "logs"), ("AmazonSQS", "sqs"), ("AWSEvents", "events"))
+_QUERY_SCOPE = re.compile(r"[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+_TARGET_PREFIXES = (("Logs_", "logs"), ("AmazonSQS", "sqs"), ("AWSEvents", "events"),
+                    ("DynamoDBStreams_", "dynamodbstreams"), ("DynamoDB_", "dynamodb"),
+                    ("AWSCognitoIdentityProviderService", "cognito-idp"))  # SignUp, InitiateAuth… are unsigned
+
+
+def _botocore_name(signing_name: str, request: Request) -> str:
+    """The botocore service a signing name stands for, where several services share one."""
+    if signing_name == "execute-api":  # handlers' @connections calls are signed for execute-api
+        return "apigatewaymanagementapi"
+    if signing_name == "apigateway" and request.path.startswith("/v2/"):
+        return "apigatewayv2"
+    if signing_name == "dynamodb" and request.headers.get("x-amz-target", "").startswith("DynamoDBStreams_"):
+        return "dynamodbstreams"
+    return signing_name
 
 
 def service_of(request: Request, default: str | None = None) -> str | None:
-    """Which AWS service a request is for (SigV4 credential scope, else the target prefix)."""
-    m = _SCOPE.search(request.headers.get("authorization", ""))
+    """Which AWS service a request is for: the SigV4 credential scope (header, or a presigned URL's
+    query), else the ``X-Amz-Target`` prefix; names shared by several services are told apart."""
+    m = _SCOPE.search(request.headers.get("authorization", "")) or \
+        _QUERY_SCOPE.match(request.q("X-Amz-Credential") or "")
     if m:
-        return m.group(1)
+        return _botocore_name(m.group(1), request)
     target = request.headers.get("x-amz-target", "")
     for prefix, service in _TARGET_PREFIXES:
         if target.startswith(prefix):
@@ -41,8 +57,8 @@ def _handler_class(dispatch: Callable[[str | None, Request], Response]) -> type[
             body = self.rfile.read(length) if length else b""
             req = Request.from_url(self.command, self.path, self.headers.items(), body)
             req.context["caller"] = "handler"
-            try:
-                resp = dispatch(service_of(req), req)
+            try:  # unsigned requests (browsers, public objects) are anonymous S3 requests
+                resp = dispatch(service_of(req, "s3"), req)
             except Exception as exc:  # pragma: no cover - a bug must not hang the handler
                 resp = Response.json({"message": f"internal error: {exc!r}"}, 500,
                                      {"x-amzn-ErrorType": "ServiceException"})

@@ -28,6 +28,16 @@ class _Route:
     specificity: tuple[int, int, int]
 
 
+def _group(label: str) -> str:
+    """A regex group name for a URI label (``resource-arn`` → ``resource_x2d_arn``: labels may hold dashes)."""
+    return re.sub(r"[^A-Za-z0-9_]", lambda m: f"_x{ord(m.group()):02x}_", label)
+
+
+def _label(group: str) -> str:
+    """The URI label a group name stands for (the inverse of ``_group``)."""
+    return re.sub(r"_x([0-9a-f]{2})_", lambda m: chr(int(m.group(1), 16)), group)
+
+
 def _compile_uri(uri: str) -> tuple[re.Pattern[str], tuple[tuple[str, str | None], ...], int]:
     path, _, query = uri.partition("?")
     pattern = ""
@@ -36,7 +46,7 @@ def _compile_uri(uri: str) -> tuple[re.Pattern[str], tuple[tuple[str, str | None
         if part.startswith("{"):
             name = part[1:-1]
             greedy = name.endswith("+")
-            name = name.rstrip("+")
+            name = _group(name.rstrip("+"))
             pattern += f"(?P<{name}>.+)" if greedy else f"(?P<{name}>[^/]+)"
         else:
             pattern += re.escape(part)
@@ -94,7 +104,7 @@ class OperationIndex:
         if route is None:
             return {}
         m = route.path.match(request.raw_path or request.path)
-        return {k: unquote(v) for k, v in m.groupdict().items()} if m else {}
+        return {_label(k): unquote(v) for k, v in m.groupdict().items()} if m else {}
 
     @staticmethod
     def _matches(route: _Route, request: Request) -> bool:

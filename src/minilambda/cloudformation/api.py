@@ -1,0 +1,347 @@
+"""CloudFormation's wire API (AWS query protocol: form-encoded POST, XML answers).
+
+Requests are parsed and answers written from botocore's own service model (so every field has
+AWS's name and nesting); the operations call the ``Engine`` (the backend: stacks, change sets).
+``CloudFormationApi.operations`` maps each botocore operation name it simulates to a handler; the
+Dispatcher refuses the others.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import json
+import random
+from typing import Any, Callable
+
+from ..errors import AwsError
+from ..wire.adapters import Adapter
+from ..wire.messages import Request, Response
+from . import template as tpl
+from .engine import Engine
+from .intrinsics import template_error
+from .stack import ChangeSet, Stack, StackResource
+
+NS = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
+
+
+@functools.lru_cache(maxsize=None)
+def _model() -> Any:
+    """botocore's (immutable) CloudFormation model, loaded once per process."""
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model("cloudformation")
+
+
+def parse_query(params: dict[str, str], shape: Any, prefix: str = "") -> Any:
+    """Form fields (``Parameters.member.1.ParameterKey=…``) → nested data, following *shape*."""
+    kind = shape.type_name
+    if kind == "structure":
+        out = {}
+        for name, member in shape.members.items():
+            key = f"{prefix}.{name}" if prefix else name
+            if any(k == key or k.startswith(key + ".") for k in params):
+                out[name] = parse_query(params, member, key)
+        return out
+    if kind == "list":
+        items, i = [], 1
+        while any(k == f"{prefix}.member.{i}" or k.startswith(f"{prefix}.member.{i}.") for k in params):
+            items.append(parse_query(params, shape.member, f"{prefix}.member.{i}"))
+            i += 1
+        return items
+    if kind == "map":
+        out, i = {}, 1
+        while f"{prefix}.entry.{i}.key" in params:
+            out[params[f"{prefix}.entry.{i}.key"]] = parse_query(params, shape.value, f"{prefix}.entry.{i}.value")
+            i += 1
+        return out
+    value = params.get(prefix, "")
+    if kind == "boolean":
+        return value.lower() == "true"
+    if kind in ("integer", "long"):
+        return int(value)
+    return value
+
+
+def to_xml(value: Any, shape: Any) -> str:
+    """Data → XML elements following *shape* (lists as ``<member>``, timestamps ISO 8601)."""
+    from xml.sax.saxutils import escape
+
+    kind = shape.type_name
+    if kind == "structure":
+        return "".join(f"<{name}>{to_xml(value[name], member)}</{name}>" for name, member in shape.members.items()
+                       if value.get(name) is not None)
+    if kind == "list":
+        return "".join(f"<member>{to_xml(v, shape.member)}</member>" for v in value)
+    if kind == "map":
+        return "".join(f"<entry><key>{escape(str(k))}</key><value>{to_xml(v, shape.value)}</value></entry>"
+                       for k, v in value.items())
+    if kind == "timestamp":
+        stamp = _dt.datetime.fromtimestamp(float(value), tz=_dt.timezone.utc)
+        return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+    if kind == "boolean":
+        return "true" if value else "false"
+    return escape(str(value))
+
+
+class CloudFormationApi(Adapter):
+    """``cloud.client("cloudformation")``: stacks, events, resources, templates, change sets."""
+
+    service_name = "cloudformation"
+
+    def __init__(self, engine: Engine, rng: random.Random) -> None:
+        self.engine = engine
+        self._rng = rng
+
+    @functools.cached_property
+    def _model(self) -> Any:
+        return _model()
+
+    @functools.cached_property
+    def operations(self) -> dict[str, Callable[[Request], Response]]:  # type: ignore[override]
+        """The simulated operations (an ``op_<Name>`` method each), built on first use."""
+        return {name: self._handler(name) for name in self._model.operation_names if hasattr(self, f"op_{name}")}
+
+    def _handler(self, action: str) -> Callable[[Request], Response]:
+        def handler(request: Request) -> Response:
+            op = self._model.operation_model(action)
+            args = parse_query(request.form(), op.input_shape) if op.input_shape is not None else {}
+            result = getattr(self, f"op_{action}")(args) or {}
+            inner = to_xml(result, op.output_shape) if op.output_shape is not None else ""
+            return self._ok(action, inner, op.output_shape is not None)
+        return handler
+
+    def unknown_operation(self, request: Request) -> AwsError:
+        action = request.operation or request.form().get("Action", "")
+        return AwsError("InvalidAction", f"The action {action} is not valid for this web service "
+                        "(or not simulated by minilambda).", 400, error_type=None)
+
+    def _rid(self) -> str:
+        import uuid
+
+        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+
+    def _ok(self, action: str, inner: str, wrapped: bool) -> Response:
+        result = f"<{action}Result>{inner}</{action}Result>" if wrapped else ""
+        body = (f'<{action}Response xmlns="{NS}">{result}<ResponseMetadata><RequestId>{self._rid()}</RequestId>'
+                f"</ResponseMetadata></{action}Response>")
+        return Response(200, {"Content-Type": "text/xml"}, body.encode())
+
+    def error_response(self, err: AwsError, request: Request) -> Response:
+        from xml.sax.saxutils import escape
+
+        kind = "Receiver" if err.status >= 500 else "Sender"
+        body = (f'<ErrorResponse xmlns="{NS}"><Error><Type>{kind}</Type><Code>{escape(err.code)}</Code>'
+                f"<Message>{escape(err.message)}</Message></Error><RequestId>{self._rid()}</RequestId>"
+                "</ErrorResponse>")
+        return Response(err.status, {"Content-Type": "text/xml"}, body.encode())
+
+    # -- shapes ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _params(args: dict[str, Any]) -> dict[str, str]:
+        out = {}
+        for p in args.get("Parameters") or []:
+            if p.get("UsePreviousValue"):
+                continue
+            out[p["ParameterKey"]] = p.get("ParameterValue", "")
+        return out
+
+    @staticmethod
+    def _body(args: dict[str, Any]) -> str | None:
+        if args.get("TemplateURL") and not args.get("TemplateBody"):
+            raise template_error("minilambda takes templates as TemplateBody (TemplateURL would need S3 "
+                                 "website hosting); pass the text, or use python -m minilambda deploy")
+        return args.get("TemplateBody")
+
+    def _stack_shape(self, s: Stack) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "StackId": s.stack_id, "StackName": s.name, "CreationTime": s.created, "StackStatus": s.status,
+            "DisableRollback": s.disable_rollback, "Tags": s.tags, "EnableTerminationProtection": False,
+            "DriftInformation": {"StackDriftStatus": "NOT_CHECKED"},
+            "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in s.parameters.items()],
+            "NotificationARNs": [], "Capabilities": s.capabilities,
+        }
+        if s.reason:
+            out["StackStatusReason"] = s.reason
+        if s.description:
+            out["Description"] = s.description
+        if s.updated:
+            out["LastUpdatedTime"] = s.updated
+        if s.deleted:
+            out["DeletionTime"] = s.deleted
+        if s.outputs and s.status not in ("DELETE_COMPLETE", "ROLLBACK_COMPLETE"):
+            out["Outputs"] = s.outputs
+        return out
+
+    @staticmethod
+    def _resource_shape(s: Stack, res: StackResource, *, summary: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {"LogicalResourceId": res.logical_id, "PhysicalResourceId": res.physical_id,
+                               "ResourceType": res.type, "ResourceStatus": res.status,
+                               "DriftInformation": {"StackResourceDriftStatus": "NOT_CHECKED"}}
+        out["LastUpdatedTimestamp" if summary else "Timestamp"] = res.updated or s.created
+        if not summary:
+            out.update(StackName=s.name, StackId=s.stack_id)
+        if res.reason:
+            out["ResourceStatusReason"] = res.reason
+        return out
+
+    # -- stacks ----------------------------------------------------------------------------
+
+    def op_CreateStack(self, a: dict[str, Any]) -> dict[str, Any]:
+        body = self._body(a)
+        if body is None:
+            raise template_error("Either Template URL or Template Body must be specified.")
+        s = self.engine.create_stack(a["StackName"], body, self._params(a), a.get("Capabilities") or [],
+                                     disable_rollback=a.get("DisableRollback", False) or a.get("OnFailure") == "DO_NOTHING",
+                                     tags=a.get("Tags"))
+        return {"StackId": s.stack_id}
+
+    def op_UpdateStack(self, a: dict[str, Any]) -> dict[str, Any]:
+        s = self.engine.update_stack(a["StackName"], self._body(a), self._params(a), a.get("Capabilities") or [],
+                                     use_previous_template=a.get("UsePreviousTemplate", False))
+        return {"StackId": s.stack_id}
+
+    def op_DeleteStack(self, a: dict[str, Any]) -> None:
+        self.engine.delete_stack(a["StackName"])
+
+    def op_DescribeStacks(self, a: dict[str, Any]) -> dict[str, Any]:
+        name = a.get("StackName")
+        if name:
+            return {"Stacks": [self._stack_shape(self.engine.find(name, deleted=name.startswith("arn:")))]}
+        with self.engine.lock:
+            stacks = [s for s in self.engine.stacks.values() if s.status != "DELETE_COMPLETE"]
+        return {"Stacks": [self._stack_shape(s) for s in stacks]}
+
+    def op_ListStacks(self, a: dict[str, Any]) -> dict[str, Any]:
+        wanted = set(a.get("StackStatusFilter") or [])
+        with self.engine.lock:
+            stacks = [s for s in self.engine.stacks.values() if not wanted or s.status in wanted]
+        return {"StackSummaries": [{k: v for k, v in self._stack_shape(s).items() if k in (
+            "StackId", "StackName", "CreationTime", "StackStatus", "StackStatusReason", "LastUpdatedTime",
+            "DeletionTime", "DriftInformation")} | {"TemplateDescription": s.description or ""} for s in stacks]}
+
+    def op_DescribeStackEvents(self, a: dict[str, Any]) -> dict[str, Any]:
+        s = self.engine.find(a["StackName"], deleted=True)
+        return {"StackEvents": [self._event_shape(e) for e in reversed(s.events)]}
+
+    @staticmethod
+    def _event_shape(e: Any) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        out = asdict(e)
+        for k in ("ResourceStatusReason", "ResourceProperties"):
+            if not out[k]:
+                del out[k]
+        return out
+
+    def op_DescribeStackResources(self, a: dict[str, Any]) -> dict[str, Any]:
+        s = self.engine.find(a["StackName"], deleted=True)
+        items = [res for res in s.resources.values()
+                 if not a.get("LogicalResourceId") or res.logical_id == a["LogicalResourceId"]]
+        return {"StackResources": [self._resource_shape(s, res) for res in items]}
+
+    def op_DescribeStackResource(self, a: dict[str, Any]) -> dict[str, Any]:
+        s = self.engine.find(a["StackName"], deleted=True)
+        res = s.resources.get(a["LogicalResourceId"])
+        if res is None:
+            raise template_error(f"Resource {a['LogicalResourceId']} does not exist for stack {s.name}")
+        detail = self._resource_shape(s, res, summary=True)
+        detail.update(StackName=s.name, StackId=s.stack_id, Metadata="{}")
+        return {"StackResourceDetail": detail}
+
+    def op_ListStackResources(self, a: dict[str, Any]) -> dict[str, Any]:
+        s = self.engine.find(a["StackName"], deleted=True)
+        return {"StackResourceSummaries": [self._resource_shape(s, res, summary=True)
+                                           for res in s.resources.values()]}
+
+    def op_GetTemplate(self, a: dict[str, Any]) -> dict[str, Any]:
+        if a.get("ChangeSetName"):
+            cs = self.engine.find_change_set(a["ChangeSetName"], a.get("StackName"))
+            return {"TemplateBody": cs.body, "StagesAvailable": ["Original"]}
+        s = self.engine.find(a["StackName"], deleted=True)
+        if a.get("TemplateStage") == "Processed":
+            return {"TemplateBody": tpl.dump(s.template), "StagesAvailable": ["Original", "Processed"]}
+        return {"TemplateBody": s.body, "StagesAvailable": ["Original", "Processed"]}
+
+    def op_ValidateTemplate(self, a: dict[str, Any]) -> dict[str, Any]:
+        body = self._body(a) or ""
+        template = tpl.load(body)
+        tpl.check(body, self.engine.region)
+        out: dict[str, Any] = {"Parameters": [self._param_decl(k, v) for k, v in
+                                              (template.get("Parameters") or {}).items()]}
+        if template.get("Description"):
+            out["Description"] = template["Description"]
+        if tpl.transforms(template):
+            out["Capabilities"] = ["CAPABILITY_AUTO_EXPAND"]
+            out["CapabilitiesReason"] = "The following resource(s) require capabilities: [AWS::Serverless-2016-10-31]"
+            out["DeclaredTransforms"] = tpl.transforms(template)
+        return out
+
+    @staticmethod
+    def _param_decl(name: str, spec: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {"ParameterKey": name, "NoEcho": str(spec.get("NoEcho", "false")).lower() == "true"}
+        if "Default" in spec:
+            out["DefaultValue"] = str(spec["Default"])
+        if spec.get("Description"):
+            out["Description"] = spec["Description"]
+        return out
+
+    def op_GetTemplateSummary(self, a: dict[str, Any]) -> dict[str, Any]:
+        body = self._body(a) or (self.engine.find(a["StackName"]).body if a.get("StackName") else "")
+        template = tpl.load(body)
+        params = []
+        for k, v in (template.get("Parameters") or {}).items():
+            decl = self._param_decl(k, v)
+            decl["ParameterType"] = v.get("Type", "String")
+            params.append(decl)
+        return {"Parameters": params, "ResourceTypes": sorted({r["Type"] for r in template["Resources"].values()}),
+                "Version": str(template.get("AWSTemplateFormatVersion", "2010-09-09")),
+                "DeclaredTransforms": tpl.transforms(template)}
+
+    def op_ListExports(self, a: dict[str, Any]) -> dict[str, Any]:
+        return {"Exports": [{"ExportingStackId": sid, "Name": name, "Value": value}
+                            for name, (value, sid) in self.engine.live_exports().items()]}
+
+    # -- change sets -------------------------------------------------------------------------
+
+    def op_CreateChangeSet(self, a: dict[str, Any]) -> dict[str, Any]:
+        cs = self.engine.create_change_set(a["StackName"], a["ChangeSetName"], self._body(a), self._params(a),
+                                           a.get("Capabilities") or [], a.get("ChangeSetType") or "UPDATE",
+                                           use_previous_template=a.get("UsePreviousTemplate", False),
+                                           description=a.get("Description", ""), tags=a.get("Tags"))
+        return {"Id": cs.arn, "StackId": cs.stack_id}
+
+    def _change_set_shape(self, cs: ChangeSet) -> dict[str, Any]:
+        out: dict[str, Any] = {"ChangeSetName": cs.name, "ChangeSetId": cs.arn, "StackId": cs.stack_id,
+                               "StackName": cs.stack_name, "CreationTime": cs.created, "Status": cs.status,
+                               "ExecutionStatus": cs.execution_status, "Capabilities": cs.capabilities,
+                               "Parameters": [{"ParameterKey": k, "ParameterValue": v}
+                                              for k, v in cs.parameters.items()],
+                               "Changes": cs.changes, "NotificationARNs": [], "Tags": cs.tags,
+                               "IncludeNestedStacks": False}
+        if cs.reason:
+            out["StatusReason"] = cs.reason
+        if cs.description:
+            out["Description"] = cs.description
+        return out
+
+    def op_DescribeChangeSet(self, a: dict[str, Any]) -> dict[str, Any]:
+        return self._change_set_shape(self.engine.find_change_set(a["ChangeSetName"], a.get("StackName")))
+
+    def op_ExecuteChangeSet(self, a: dict[str, Any]) -> None:
+        self.engine.execute_change_set(a["ChangeSetName"], a.get("StackName"), a.get("DisableRollback", False))
+
+    def op_DeleteChangeSet(self, a: dict[str, Any]) -> None:
+        self.engine.delete_change_set(a["ChangeSetName"], a.get("StackName"))
+
+    def op_ListChangeSets(self, a: dict[str, Any]) -> dict[str, Any]:
+        s = self.engine.find(a["StackName"])
+        keep = ("StackId", "StackName", "ChangeSetId", "ChangeSetName", "ExecutionStatus", "Status",
+                "StatusReason", "CreationTime", "Description")
+        return {"Summaries": [{k: v for k, v in self._change_set_shape(cs).items() if k in keep}
+                              for cs in s.change_sets.values()]}
+
+    def describe(self, name: str) -> dict[str, Any]:
+        """``DescribeStacks`` for one stack, as plain data (for the deploy command)."""
+        return json.loads(json.dumps(self._stack_shape(self.engine.find(name)), default=str))
