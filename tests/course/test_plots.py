@@ -27,6 +27,12 @@ EXPLORERS = {
     "cost": (W.cost_explorer, W.draw_cost),
     "power_tuning": (W.power_tuning_explorer, W.draw_power_tuning),
     "break_even": (W.server_vs_serverless, W.draw_break_even),
+    "spike": (W.spike_explorer, W.draw_spike),
+    "blast_radius": (W.blast_radius_explorer, W.draw_blast_radius),
+    "chain": (W.chain_explorer, W.draw_chain),
+    "daily_traffic": (W.daily_traffic_explorer, W.draw_daily_traffic),
+    "usage_plan": (W.usage_plan_explorer, W.draw_usage_plan),
+    "mobile_load": (W.mobile_load_explorer, W.draw_mobile_load),
 }
 
 

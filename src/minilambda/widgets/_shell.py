@@ -36,11 +36,12 @@ class Explorer(widgets.VBox):
 
 
 def figure(width: float, height: float, *, left: float = 0.1, right: float = 0.97, bottom: float = 0.2,
-           top: float = 0.85, rows: int = 1, height_ratios: Sequence[float] | None = None):
+           top: float = 0.85, rows: int = 1, cols: int = 1, height_ratios: Sequence[float] | None = None,
+           wspace: float = 0.35):
     """A figure of a fixed size with fixed margins (``tight_layout`` costs ~50 ms per redraw)."""
-    fig, axes = plt.subplots(rows, 1, figsize=(width, height), sharex=rows > 1,
+    fig, axes = plt.subplots(rows, cols, figsize=(width, height), sharex=rows > 1 and cols == 1,
                              gridspec_kw={"height_ratios": height_ratios} if height_ratios else None)
-    fig.subplots_adjust(left=left, right=right, bottom=bottom, top=top, hspace=0.15)
+    fig.subplots_adjust(left=left, right=right, bottom=bottom, top=top, hspace=0.15, wspace=wspace)
     return fig, axes
 
 
@@ -83,9 +84,9 @@ def checkbox(value: bool, description: str):
                             layout=widgets.Layout(width="auto"))
 
 
-def build(controls: dict, compute: Callable[..., Any], draw: Callable[[Any], Any],
+def build(controls: dict, compute: Callable[..., Any], draw: Callable[[Any], Any] | None,
           describe: Callable[[Any], str], layout: Sequence[Sequence[str]] | None = None) -> Explorer:
-    """Wire *controls* -> *compute* -> (*describe* into the summary, *draw* into the plot)."""
+    """Wire *controls* -> *compute* -> (*describe* into the summary, *draw*, if any, into the plot)."""
     box = Explorer()
     box.controls = controls
 
@@ -94,13 +95,14 @@ def build(controls: dict, compute: Callable[..., Any], draw: Callable[[Any], Any
         result = compute(**values)
         box.result = result
         box.summary.value = describe(result)
-        fig = draw(result)
-        plt.show()
-        plt.close(fig)
+        if draw is not None:
+            fig = draw(result)
+            plt.show()
+            plt.close(fig)
         box.redraw_ms = (time.perf_counter() - t0) * 1000.0
 
     out = widgets.interactive_output(update, controls)
-    out.layout = widgets.Layout(min_height="300px")  # the plot area keeps its size between redraws
+    out.layout = widgets.Layout(min_height="300px" if draw is not None else "0px")  # the plot area keeps its size between redraws
     rows = layout or [list(controls)]
     control_rows = [widgets.HBox([controls[name] for name in row], layout=widgets.Layout(flex_flow="row wrap"))
                     for row in rows]

@@ -133,5 +133,187 @@ def event_source_mapping_diagram():
     return fig
 
 
+def _shop_box(ax, x: float, y: float, text: str, colour: str, width: float = 1.6) -> None:
+    from matplotlib.patches import FancyBboxPatch
+
+    ax.add_patch(FancyBboxPatch((x - width / 2, y - 0.3), width, 0.6, boxstyle="round,pad=0.05",
+                                facecolor=colour, edgecolor="#333333"))
+    ax.text(x, y, text, ha="center", va="center", fontsize=8)
+
+
+def _shop_arrow(ax, a: tuple[float, float], b: tuple[float, float]) -> None:
+    ax.annotate("", xy=b, xytext=a, arrowprops={"arrowstyle": "->", "color": "#333333"})
+
+
+def shop_diagram():
+    """Module 01: the shop twice, one function routing everything, and functions + a queue + a topic."""
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.88, wspace=0.1)
+    for ax in (left, right):
+        ax.set_xlim(0, 8)
+        ax.set_ylim(0, 5)
+        ax.axis("off")
+    left.set_title("Monolith: one function, one database")
+    _shop_box(left, 4, 4.4, "client", "#eeeeee")
+    _shop_box(left, 4, 2.7, "shop function\nbrowse · search · cart · checkout", "#f4cccc", width=4.4)
+    _shop_box(left, 4, 0.8, "one database", "#d9d9d9")
+    _shop_arrow(left, (4, 4.05), (4, 3.05))
+    _shop_arrow(left, (4, 2.35), (4, 1.15))
+    right.set_title("Microservices: functions + a queue + a topic")
+    _shop_box(right, 4, 4.4, "client", "#eeeeee")
+    for x, name in zip((1, 3, 5, 7), ("browse", "search", "cart", "checkout")):
+        _shop_box(right, x, 3.0, name, "#d9ead3", width=1.5)
+        _shop_arrow(right, (4, 4.05), (x, 3.35))
+    _shop_box(right, 7, 1.8, "orders queue", "#fff2cc", width=1.7)
+    _shop_box(right, 7, 0.6, "payment worker", "#d9ead3", width=1.7)
+    _shop_box(right, 4, 0.6, "order-placed topic", "#cfe2f3", width=2.2)
+    _shop_box(right, 1, 0.6, "email", "#d9ead3", width=1.4)
+    _shop_arrow(right, (7, 2.65), (7, 2.15))
+    _shop_arrow(right, (7, 1.45), (7, 0.95))
+    _shop_arrow(right, (6.1, 0.6), (5.15, 0.6))
+    _shop_arrow(right, (2.85, 0.6), (1.75, 0.6))
+    return fig
+
+
+
+# (from, to, label) on the lifelines 0 = Lambda (Runtime API), 1 = bootstrap, 2 = handler
+RUNTIME_SEQUENCE = (
+    (1, 0, "GET /runtime/invocation/next  (waits)"),
+    (0, 1, "event + Lambda-Runtime-Aws-Request-Id, -Deadline-Ms"),
+    (1, 2, "handler(event, context)"),
+    (2, 1, "return result  (or raise)"),
+    (1, 0, "POST /invocation/{id}/response  (or /error)"),
+    (1, 0, "GET /runtime/invocation/next  (the next event...)"),
+)
+
+
+def runtime_api_diagram():
+    """Module 09: a sequence diagram of one invocation through a custom runtime."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.9)
+    names = ("Lambda\n(Runtime API)", "bootstrap\n(the runtime)", "your handler")
+    xs = (1.0, 5.0, 9.0)
+    ax.set_xlim(0, 10)
+    ax.set_ylim(-0.3, len(RUNTIME_SEQUENCE) + 1.2)
+    ax.axis("off")
+    ax.set_title("One invocation through a custom runtime")
+    for x, name in zip(xs, names):
+        ax.text(x, len(RUNTIME_SEQUENCE) + 0.7, name, ha="center", va="center", fontsize=9,
+                bbox={"boxstyle": "round", "facecolor": "#eeeeee"})
+        ax.plot([x, x], [0, len(RUNTIME_SEQUENCE) + 0.3], color="#999999", linestyle="--", linewidth=1)
+    for step, (a, b, label) in enumerate(RUNTIME_SEQUENCE, start=1):
+        y = len(RUNTIME_SEQUENCE) - step + 0.5
+        ax.annotate("", xy=(xs[b], y), xytext=(xs[a], y), arrowprops={"arrowstyle": "->", "color": "#1f77b4"})
+        ax.text((xs[a] + xs[b]) / 2, y + 0.12, f"{step}. {label}", ha="center", fontsize=7.5)
+    return fig
+
+
+
+# (stage, what it checks, the refusal it answers with), in the order API Gateway applies them.
+REQUEST_PATH: tuple[tuple[str, str, str], ...] = (
+    ("CORS\npreflight", "OPTIONS + Origin\n(HTTP API\nCorsConfiguration)", "204, no\nbackend"),
+    ("route /\nresource", "method + path\nmatch a route", "REST 403\nHTTP 404"),
+    ("authorizer", "IAM SigV4\nLambda\nJWT / Cognito", "401 · 403"),
+    ("API key", "x-api-key\nvalid (REST)", "403\nForbidden"),
+    ("throttling", "account, stage,\nmethod,\nusage plan", "429"),
+    ("request\nvalidation", "params + JSON\nSchema body\n(REST)", "400"),
+    ("stage\ncache", "GET cached?\n(REST)", "hit: skips the\nintegration"),
+    ("integration", "Lambda proxy\nmapping template\nHTTP", "502 · 504\n(HTTP API 503)"),
+)
+
+
+def request_path_diagram():
+    """Module 07: the stages of :data:`REQUEST_PATH` left to right, refusals hanging below each stage."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(11, 3.2))
+    ax.set_xlim(-0.9, len(REQUEST_PATH) + 0.6)
+    ax.set_ylim(-1.6, 1.3)
+    ax.axis("off")
+    ax.text(-0.5, 0.3, "client", ha="center", va="center", fontsize=9, fontweight="bold")
+    ax.text(len(REQUEST_PATH) + 0.2, 0.3, "Lambda", ha="center", va="center", fontsize=9, fontweight="bold")
+    for i, (name, checks, refusal) in enumerate(REQUEST_PATH):
+        x = i + 0.2
+        ax.add_patch(plt.Rectangle((x - 0.44, -0.2), 0.88, 1.25, facecolor="#e8f0fb", edgecolor="#1f77b4"))
+        ax.text(x, 0.78, name, ha="center", va="center", fontsize=8, fontweight="bold")
+        ax.text(x, 0.2, checks, ha="center", va="center", fontsize=6.5)
+        ax.annotate("", xy=(x, -0.75), xytext=(x, -0.2), arrowprops={"arrowstyle": "->", "color": "#d62728"})
+        ax.text(x, -0.85, refusal, ha="center", va="top", fontsize=7, color="#d62728")
+    for i in range(-1, len(REQUEST_PATH)):
+        ax.annotate("", xy=(i + 0.76, 0.3), xytext=(i + 0.64, 0.3), arrowprops={"arrowstyle": "->"})
+    ax.set_title("The path of one API request (left to right); red: what a refusal answers", fontsize=10)
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.88, bottom=0.02)
+    return fig
+
+
+# Tier -> the template's resources in it (logical ids of apps/notes/template.yaml).
+TIERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("auth", ("UserPool", "UserPoolClient")),
+    ("API", ("NotesApi (HTTP, JWT)", "LiveApi (WebSocket)")),
+    ("functions", ("AuthFunction", "NotesFunction", "ThumbnailFunction", "SocketFunction", "StreamFunction")),
+    ("data", ("NotesTable (+ stream)", "ConnectionsTable")),
+    ("files", ("PhotosBucket", "WebBucket (client)")),
+    ("push", ("stream -> StreamFunction", "post_to_connection")),
+)
+
+# Relative activity per hour of the day (UTC), the consumer-app shape of apps/notes/load.py.
+HOURLY: tuple[float, ...] = (1, 0.5, 0.3, 0.2, 0.2, 0.4, 1.2, 2.5, 3, 2.5, 2.2, 2.5, 3.5, 3, 2.4, 2.2, 2.4, 3,
+                             3.5, 4, 4.2, 3.6, 2.5, 1.6)
+
+
+def notes_architecture_diagram():
+    """Module 08: apps/notes/template.yaml in six columns, one per tier, listing the resources that make it."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(11, 3.4))
+    ax.set_xlim(0, len(TIERS))
+    ax.set_ylim(-0.4, 6.2)
+    ax.axis("off")
+    colours = ("#fde2e2", "#e8f0fb", "#fff2cc", "#e2f5e2", "#efe5f7", "#fbe9d7")
+    for i, ((tier, items), colour) in enumerate(zip(TIERS, colours)):
+        ax.add_patch(plt.Rectangle((i + 0.05, 0.0), 0.9, 5.6, facecolor=colour, edgecolor="#777777"))
+        ax.text(i + 0.5, 5.25, tier, ha="center", va="center", fontsize=11, fontweight="bold")
+        for j, item in enumerate(items):
+            ax.text(i + 0.5, 4.4 - j * 0.85, item, ha="center", va="center", fontsize=7.5,
+                    bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "#999999"})
+        if i < len(TIERS) - 1:
+            ax.annotate("", xy=(i + 1.08, 2.8), xytext=(i + 0.92, 2.8), arrowprops={"arrowstyle": "->"})
+    ax.set_title("apps/notes/template.yaml, tier by tier: phone → Cognito → API → Lambda → DynamoDB/S3 → push",
+                 fontsize=10)
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.88, bottom=0.02)
+    return fig
+
+
+def offerings_diagram():
+    """Module 02: the serverless map, one column per category, services the Cloud runs in green."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch
+
+    from .offerings import OFFERINGS
+
+    categories = list(dict.fromkeys(o.category for o in OFFERINGS))
+    fig, ax = plt.subplots(figsize=(10, 2.8))
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.9)
+    ax.set_xlim(0, len(categories))
+    ax.set_ylim(0.8, 5)
+    ax.axis("off")
+    ax.set_title("AWS serverless offerings (green: runs on your Cloud; grey: read the docs)")
+    for col, cat in enumerate(categories):
+        ax.text(col + 0.5, 4.7, cat, ha="center", fontsize=10, weight="bold")
+        for row, o in enumerate(x for x in OFFERINGS if x.category == cat):
+            y = 3.9 - row * 0.9
+            ax.add_patch(FancyBboxPatch((col + 0.06, y - 0.3), 0.88, 0.6, boxstyle="round,pad=0.03",
+                                        facecolor="#d9ead3" if o.runnable else "#eeeeee", edgecolor="#555555"))
+            ax.text(col + 0.5, y + 0.08, o.name.replace("Amazon ", "").replace("AWS ", ""), ha="center",
+                    fontsize=8.5)
+            ax.text(col + 0.5, y - 0.16, o.pay_for, ha="center", fontsize=6.5, color="#444444")
+    return fig
+
+
 __all__ = ["invoke_path_diagram", "lifecycle_diagram", "vcpu_diagram", "async_retry_diagram",
-           "event_source_mapping_diagram"]
+           "event_source_mapping_diagram", "shop_diagram", "offerings_diagram", "request_path_diagram",
+           "notes_architecture_diagram", "runtime_api_diagram", "REQUEST_PATH", "TIERS", "RUNTIMERUNTIME_SEQUENCE"]

@@ -1,10 +1,5 @@
-"""Module 08 explorers: the notes app's architecture, tier by tier, and a day of its mobile users.
-
-* :func:`draw_notes_architecture` draws ``apps/notes/template.yaml`` as six tiers (auth, API,
-  functions, data, files, push).
-* :func:`explore_mobile_load` turns daily active users and their habits into a day of API
-  requests on ``minilambda.sim`` (the platform model the Cloud uses, on a virtual clock) and prices
-  a month per 1,000 users with the sourced catalogue (Lambda, HTTP API, DynamoDB, Cognito).
+"""Mobile load (module 08): a day of the notes app's API traffic on ``minilambda.sim``, and a month's bill
+per 1,000 daily users (Lambda, HTTP API, DynamoDB, Cognito).
 
 AWS: https://aws.amazon.com/api-gateway/pricing/ , https://aws.amazon.com/dynamodb/pricing/on-demand/ ,
 https://aws.amazon.com/cognito/pricing/
@@ -16,46 +11,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _shell
-
-__all__ = ["TIERS", "draw_notes_architecture", "HOURLY", "MobileLoadResult", "explore_mobile_load",
-           "draw_mobile_load", "mobile_load_explorer"]
-
-# Tier -> the template's resources in it (logical ids of apps/notes/template.yaml).
-TIERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("auth", ("UserPool", "UserPoolClient")),
-    ("API", ("NotesApi (HTTP, JWT)", "LiveApi (WebSocket)")),
-    ("functions", ("AuthFunction", "NotesFunction", "ThumbnailFunction", "SocketFunction", "StreamFunction")),
-    ("data", ("NotesTable (+ stream)", "ConnectionsTable")),
-    ("files", ("PhotosBucket", "WebBucket (client)")),
-    ("push", ("stream -> StreamFunction", "post_to_connection")),
-)
-
 # Relative activity per hour of the day (UTC), the consumer-app shape of apps/notes/load.py.
 HOURLY: tuple[float, ...] = (1, 0.5, 0.3, 0.2, 0.2, 0.4, 1.2, 2.5, 3, 2.5, 2.2, 2.5, 3.5, 3, 2.4, 2.2, 2.4, 3,
                              3.5, 4, 4.2, 3.6, 2.5, 1.6)
 
-
-def draw_notes_architecture():
-    """Six columns, one per tier, each listing the template resources that make it."""
-    plt = _shell.pyplot()
-    fig, ax = plt.subplots(figsize=(11, 3.4))
-    ax.set_xlim(0, len(TIERS))
-    ax.set_ylim(-0.4, 6.2)
-    ax.axis("off")
-    colours = ("#fde2e2", "#e8f0fb", "#fff2cc", "#e2f5e2", "#efe5f7", "#fbe9d7")
-    for i, ((tier, items), colour) in enumerate(zip(TIERS, colours)):
-        ax.add_patch(plt.Rectangle((i + 0.05, 0.0), 0.9, 5.6, facecolor=colour, edgecolor="#777777"))
-        ax.text(i + 0.5, 5.25, tier, ha="center", va="center", fontsize=11, fontweight="bold")
-        for j, item in enumerate(items):
-            ax.text(i + 0.5, 4.4 - j * 0.85, item, ha="center", va="center", fontsize=7.5,
-                    bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "#999999"})
-        if i < len(TIERS) - 1:
-            ax.annotate("", xy=(i + 1.08, 2.8), xytext=(i + 0.92, 2.8), arrowprops={"arrowstyle": "->"})
-    ax.set_title("apps/notes/template.yaml, tier by tier: phone → Cognito → API → Lambda → DynamoDB/S3 → push",
-                 fontsize=10)
-    fig.subplots_adjust(left=0.01, right=0.99, top=0.88, bottom=0.02)
-    return fig
 
 
 @dataclass(frozen=True)
@@ -129,11 +88,13 @@ def explore_mobile_load(daily_users: int = 2000, sessions_per_user: float = 3.0,
 
 def draw_mobile_load(result: MobileLoadResult):
     """Left: environments and request rate over the day. Right: the month's bill per 1,000 users."""
-    fig, (ax, bill_ax) = _shell.figure(10, 3.2, ncols=2)
+    from . import _shell
+
+    fig, (ax, bill_ax) = _shell.figure(10, 3.2, cols=2, left=0.08)
     fig.subplots_adjust(left=0.07, right=0.97, wspace=0.85)
     ax.step(result.hours, result.concurrency, where="post", color="#2ca02c", label="environments")
     ax.set_xlabel("hour of the day (UTC)")
-    ax.set_ylabel("environments")
+    ax.set_ylabel("environments (count)")
     ax.set_xlim(0, 24)
     ax.set_title(f"{result.daily_users:,} daily users")
     rate_ax = ax.twinx()
@@ -153,6 +114,8 @@ def draw_mobile_load(result: MobileLoadResult):
 
 
 def _describe(r: MobileLoadResult) -> str:
+    from . import _shell
+
     total = sum(r.monthly_usd_per_1000.values())
     return (f"{r.requests:,} requests/day · peak {r.peak_concurrency} environments · {r.cold_starts:,} cold starts "
             f"({r.cold_start_ratio:.2%}) · p95 {r.p95_ms:,.0f} ms · "
@@ -161,6 +124,8 @@ def _describe(r: MobileLoadResult) -> str:
 
 def mobile_load_explorer(daily_users: int = 2000, sessions_per_user: float = 3.0, requests_per_session: float = 4.0):
     """Sliders for the users and their habits; the plot shows a day and the bill."""
+    from . import _shell
+
     controls = {
         # ranges capped at 120,000 requests a day, so a redraw stays near 1 s (records for p95 cost ~12 µs each)
         "daily_users": _shell.slider("int", daily_users, 100, 5_000, 100, "daily active users"),

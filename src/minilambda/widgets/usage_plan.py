@@ -1,13 +1,7 @@
-"""Module 07 explorers: an API key's usage plan on the virtual clock, and the API request path.
+"""Usage plan (module 07): one API key's requests through a usage plan's token bucket and quota.
 
-* :func:`explore_usage_plan` sends one client's requests through a usage plan's token bucket
-  (rate, burst) and quota with ``minilambda.apigateway.throttling.admitted_mask``, the arithmetic
-  the API Gateway data plane itself uses, and says which requests get 429 and why.
-* :func:`draw_request_path` draws the stages a request crosses in API Gateway, each with the
-  status code it answers when it refuses the request.
-
-AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html ,
-https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html
+Uses ``minilambda.apigateway.throttling.admitted_mask``, the arithmetic the API Gateway data plane itself uses.
+AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html
 """
 
 from __future__ import annotations
@@ -15,11 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-
-from . import _shell
-
-__all__ = ["UsagePlanResult", "explore_usage_plan", "draw_usage_plan", "usage_plan_explorer",
-           "REQUEST_PATH", "draw_request_path"]
 
 
 @dataclass(frozen=True)
@@ -88,6 +77,8 @@ def explore_usage_plan(rate: float = 5.0, burst: int = 10, quota: int = 200, cli
 
 def draw_usage_plan(result: UsagePlanResult):
     """Requests per second, stacked by outcome: 200, 429 Too Many Requests, 429 Limit Exceeded."""
+    from . import _shell
+
     fig, ax = _shell.figure(8, 3)
     fig.subplots_adjust(right=0.72)
     edges = np.arange(0.0, result.seconds + 1.0, 1.0)
@@ -118,6 +109,8 @@ def _describe(r: UsagePlanResult) -> str:
 def usage_plan_explorer(rate: float = 5.0, burst: int = 10, quota: int = 200, client_rps: float = 4.0,
                         spike: int = 20):
     """Sliders for the plan (rate, burst, quota) and the client (steady rate, one spike at 2 s)."""
+    from . import _shell
+
     controls = {
         "rate": _shell.slider("float", rate, 1, 20, 1, "plan rate (req/s)"),
         "burst": _shell.slider("int", burst, 0, 50, 1, "plan burst"),
@@ -128,41 +121,3 @@ def usage_plan_explorer(rate: float = 5.0, burst: int = 10, quota: int = 200, cl
     return _shell.build(controls, explore_usage_plan, draw_usage_plan, _describe,
                         layout=[["rate", "burst", "quota"], ["client_rps", "spike"]])
 
-
-# ---------------------------------------------------------------------------------------------
-# The request path.
-
-# (stage, what it checks, the refusal it answers with), in the order API Gateway applies them.
-REQUEST_PATH: tuple[tuple[str, str, str], ...] = (
-    ("CORS\npreflight", "OPTIONS + Origin\n(HTTP API\nCorsConfiguration)", "204, no\nbackend"),
-    ("route /\nresource", "method + path\nmatch a route", "REST 403\nHTTP 404"),
-    ("authorizer", "IAM SigV4\nLambda\nJWT / Cognito", "401 · 403"),
-    ("API key", "x-api-key\nvalid (REST)", "403\nForbidden"),
-    ("throttling", "account, stage,\nmethod,\nusage plan", "429"),
-    ("request\nvalidation", "params + JSON\nSchema body\n(REST)", "400"),
-    ("stage\ncache", "GET cached?\n(REST)", "hit: skips the\nintegration"),
-    ("integration", "Lambda proxy\nmapping template\nHTTP", "502 · 504\n(HTTP API 503)"),
-)
-
-
-def draw_request_path():
-    """A left-to-right diagram of :data:`REQUEST_PATH`, refusals hanging below each stage."""
-    plt = _shell.pyplot()
-    fig, ax = plt.subplots(figsize=(11, 3.2))
-    ax.set_xlim(-0.9, len(REQUEST_PATH) + 0.6)
-    ax.set_ylim(-1.6, 1.3)
-    ax.axis("off")
-    ax.text(-0.5, 0.3, "client", ha="center", va="center", fontsize=9, fontweight="bold")
-    ax.text(len(REQUEST_PATH) + 0.2, 0.3, "Lambda", ha="center", va="center", fontsize=9, fontweight="bold")
-    for i, (name, checks, refusal) in enumerate(REQUEST_PATH):
-        x = i + 0.2
-        ax.add_patch(plt.Rectangle((x - 0.44, -0.2), 0.88, 1.25, facecolor="#e8f0fb", edgecolor="#1f77b4"))
-        ax.text(x, 0.78, name, ha="center", va="center", fontsize=8, fontweight="bold")
-        ax.text(x, 0.2, checks, ha="center", va="center", fontsize=6.5)
-        ax.annotate("", xy=(x, -0.75), xytext=(x, -0.2), arrowprops={"arrowstyle": "->", "color": "#d62728"})
-        ax.text(x, -0.85, refusal, ha="center", va="top", fontsize=7, color="#d62728")
-    for i in range(-1, len(REQUEST_PATH)):
-        ax.annotate("", xy=(i + 0.76, 0.3), xytext=(i + 0.64, 0.3), arrowprops={"arrowstyle": "->"})
-    ax.set_title("The path of one API request (left to right); red: what a refusal answers", fontsize=10)
-    fig.subplots_adjust(left=0.01, right=0.99, top=0.88, bottom=0.02)
-    return fig

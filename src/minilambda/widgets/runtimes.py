@@ -1,11 +1,5 @@
-"""Module 09 helpers and explorers: custom runtimes, awslambdaric as a layer, and the AWS CLI.
-
-* :data:`RUNTIME_API` lists the Runtime API calls a runtime makes; :func:`python_bootstrap` is a
-  complete custom runtime in the standard library; :func:`ric_layer_files` packs the real
-  ``awslambdaric`` (the runtime interface client AWS ships) as a layer with its ``bootstrap``.
-* :func:`cli_payload` says what AWS CLI v1 and v2 do with ``invoke --payload`` under each
-  ``--cli-binary-format``; :func:`cli_payload_explorer` makes it a widget.
-* :func:`explore_runtimes` summarises INIT and warm durations measured per runtime.
+"""Runtimes (module 09): a custom runtime in the standard library, awslambdaric as a layer, an extension,
+and INIT vs warm duration measured per runtime.
 
 AWS: https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html ,
 https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html
@@ -13,21 +7,11 @@ https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html
 
 from __future__ import annotations
 
-import base64
-import binascii
 import importlib.util
 import os
 import statistics
 from dataclasses import dataclass
 from typing import Any, Iterable
-
-from . import _shell
-
-__all__ = [
-    "RUNTIME_API", "python_bootstrap", "RIC_BOOTSTRAP", "ric_layer_files", "EXTENSION_SOURCE", "zip_with_modes",
-    "CliOutcome", "cli_payload", "cli_payload_explorer", "CLI_V1_REJECTS",
-    "RuntimeTiming", "explore_runtimes", "draw_runtimes", "draw_runtime_api",
-]
 
 # (method, path under http://$AWS_LAMBDA_RUNTIME_API/2018-06-01, when a runtime calls it)
 RUNTIME_API: tuple[tuple[str, str, str], ...] = (
@@ -162,73 +146,6 @@ def zip_with_modes(files: dict[str, str | bytes], executables: Iterable[str] = (
     return buf.getvalue()
 
 
-# ---------------------------------------------------------------------------------------------
-# AWS CLI v1 vs v2: what `aws lambda invoke --payload '...'` sends.
-
-CLI_V1_REJECTS = "Unknown options: --cli-binary-format"
-
-
-@dataclass(frozen=True)
-class CliOutcome:
-    """What one CLI version does with a ``--payload`` under one ``--cli-binary-format``."""
-
-    version: str
-    binary_format: str
-    accepted: bool
-    sent: bytes  # what reaches Lambda's Invoke (empty if refused)
-    message: str
-
-
-def cli_payload(version: str, binary_format: str, payload: str) -> CliOutcome:
-    """What AWS CLI *version* (``"v1"``/``"v2"``) sends for ``--payload payload``.
-
-    *binary_format* is ``"(not given)"``, ``"raw-in-base64-out"`` or ``"base64"``. v1 sends the
-    text as it is and has no ``--cli-binary-format`` option; v2 reads blob parameters as base64
-    unless told ``raw-in-base64-out``.
-    AWS: https://docs.aws.amazon.com/cli/latest/userguide/cliv2-migration-changes.html#cliv2-migration-binaryparam
-    """
-    if version not in ("v1", "v2") or binary_format not in ("(not given)", "raw-in-base64-out", "base64"):
-        msg = f"version is 'v1' or 'v2' and binary_format '(not given)', 'raw-in-base64-out' or 'base64'; " \
-              f"got {version!r}, {binary_format!r}"
-        raise ValueError(msg)
-    raw = payload.encode()
-    if version == "v1":
-        if binary_format != "(not given)":
-            return CliOutcome(version, binary_format, False, b"", f"v1 stops before sending: {CLI_V1_REJECTS}")
-        return CliOutcome(version, binary_format, True, raw, "v1 sends the text as it is")
-    if binary_format == "raw-in-base64-out":
-        return CliOutcome(version, binary_format, True, raw, "v2 sends the text as it is (told so)")
-    try:
-        decoded = base64.b64decode(raw, validate=True)
-    except binascii.Error:
-        return CliOutcome(version, binary_format, False, b"",
-                          "v2 reads the payload as base64 by default and refuses it: Invalid base64")
-    return CliOutcome(version, binary_format, True, decoded, "v2 decoded the base64 text and sends the bytes")
-
-
-def _describe_cli(r: CliOutcome) -> str:
-    flag = "" if r.binary_format == "(not given)" else f" --cli-binary-format {r.binary_format}"
-    sent = repr(r.sent.decode(errors="replace")) if r.accepted else "nothing"
-    return (f"<code>aws lambda invoke --function-name my-function{flag} --payload ... output.txt</code><br>"
-            f"AWS CLI {r.version}: {r.message}. Lambda receives: <b>{sent}</b>")
-
-
-def cli_payload_explorer(payload: str = '{"key1": "value1"}'):
-    """Pick a CLI version and a binary format; see what reaches Lambda."""
-    w = _shell.widgets_module()
-    controls = {
-        "version": w.ToggleButtons(options=["v1", "v2"], value="v1", description="AWS CLI"),
-        "binary_format": w.ToggleButtons(options=["(not given)", "raw-in-base64-out", "base64"],
-                                         value="raw-in-base64-out", description="binary format"),
-        "payload": w.Text(value=payload, description="--payload", continuous_update=False),
-    }
-    return _shell.build(controls, cli_payload, None, _describe_cli,
-                        layout=[["version"], ["binary_format"], ["payload"]])
-
-
-# ---------------------------------------------------------------------------------------------
-# INIT and warm duration per runtime, from measured invocations.
-
 
 @dataclass(frozen=True)
 class RuntimeTiming:
@@ -257,6 +174,8 @@ def explore_runtimes(invocations: dict[str, Iterable[Any]]) -> list[RuntimeTimin
 
 def draw_runtimes(rows: list[RuntimeTiming]):
     """INIT and warm duration side by side for each runtime (log scale: they differ 100-fold)."""
+    from . import _shell
+
     fig, ax = _shell.figure(8, 3)
     x = range(len(rows))
     ax.bar([i - 0.2 for i in x], [r.init_ms for r in rows], 0.4, color="#d62728", label="INIT (cold start)")
@@ -269,34 +188,3 @@ def draw_runtimes(rows: list[RuntimeTiming]):
     ax.legend(fontsize=8, frameon=False)
     return fig
 
-
-# (from, to, label) on the lifelines 0 = Lambda (Runtime API), 1 = bootstrap, 2 = handler
-_SEQUENCE = (
-    (1, 0, "GET /runtime/invocation/next  (waits)"),
-    (0, 1, "event + Lambda-Runtime-Aws-Request-Id, -Deadline-Ms"),
-    (1, 2, "handler(event, context)"),
-    (2, 1, "return result  (or raise)"),
-    (1, 0, "POST /invocation/{id}/response  (or /error)"),
-    (1, 0, "GET /runtime/invocation/next  (the next event...)"),
-)
-
-
-def draw_runtime_api():
-    """A sequence diagram of one invocation through a custom runtime."""
-    fig, ax = _shell.figure(9, 3.6)
-    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.9)
-    names = ("Lambda\n(Runtime API)", "bootstrap\n(the runtime)", "your handler")
-    xs = (1.0, 5.0, 9.0)
-    ax.set_xlim(0, 10)
-    ax.set_ylim(-0.3, len(_SEQUENCE) + 1.2)
-    ax.axis("off")
-    ax.set_title("One invocation through a custom runtime")
-    for x, name in zip(xs, names):
-        ax.text(x, len(_SEQUENCE) + 0.7, name, ha="center", va="center", fontsize=9,
-                bbox={"boxstyle": "round", "facecolor": "#eeeeee"})
-        ax.plot([x, x], [0, len(_SEQUENCE) + 0.3], color="#999999", linestyle="--", linewidth=1)
-    for step, (a, b, label) in enumerate(_SEQUENCE, start=1):
-        y = len(_SEQUENCE) - step + 0.5
-        ax.annotate("", xy=(xs[b], y), xytext=(xs[a], y), arrowprops={"arrowstyle": "->", "color": "#1f77b4"})
-        ax.text((xs[a] + xs[b]) / 2, y + 0.12, f"{step}. {label}", ha="center", fontsize=7.5)
-    return fig

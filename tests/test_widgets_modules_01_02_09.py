@@ -1,4 +1,4 @@
-"""The explorers of modules 01, 02 and 09 without a browser: models, plots, and widget wiring."""
+"""The explorers of modules 01, 02 and 09 (minilambda.widgets) without a browser: models, plots, and widget wiring."""
 
 import json
 
@@ -9,9 +9,10 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 
 from minilambda import Cloud, zip_files  # noqa: E402
-from minilambda.course_widgets import microservices as M  # noqa: E402
-from minilambda.course_widgets import runtimes as R  # noqa: E402
-from minilambda.course_widgets import serverless as S  # noqa: E402
+from minilambda import widgets as M  # noqa: E402
+from minilambda.widgets import diagrams as D  # noqa: E402
+
+R = S = M  # modules 09 and 02 (the explorers are all reachable as minilambda.widgets.<name>)
 
 pytestmark = pytest.mark.timeout(120)
 ROLE = "arn:aws:iam::123456789012:role/lambda-role"
@@ -78,7 +79,7 @@ def test_module_01_plots_have_titles_and_labels():
                 M.draw_chain(M.explore_chain())):
         for ax in fig.axes:
             assert ax.get_title() and ax.get_ylabel()
-    assert len(M.draw_shop().axes) == 2
+    assert len(D.shop_diagram().axes) == 2
 
 
 # -- module 02 ---------------------------------------------------------------------------------
@@ -132,8 +133,8 @@ def test_every_runnable_offering_runs_its_demo_twice():
 
 
 def test_module_02_plots():
-    assert S.draw_daily_traffic(S.explore_daily_traffic()).axes[0].get_xlabel() == "hour of the day"
-    assert S.draw_offerings().axes[0].get_title()
+    assert S.draw_daily_traffic(S.explore_daily_traffic()).axes[0].get_xlabel() == "hour of the day (h)"
+    assert D.offerings_diagram().axes[0].get_title()
 
 
 # -- module 09 ---------------------------------------------------------------------------------
@@ -212,7 +213,7 @@ def test_generated_scripts_compile_and_zip_keeps_modes():
 
 def test_runtime_api_diagram_and_table():
     assert {path for _m, path, _w in R.RUNTIME_API} >= {"/runtime/invocation/next", "/runtime/init/error"}
-    assert R.draw_runtime_api().axes[0].get_title()
+    assert D.runtime_api_diagram().axes[0].get_title()
     rows = [R.RuntimeTiming("a", 100.0, 1.0, 1, 1)]
     assert R.draw_runtimes(rows).axes[0].get_ylabel().startswith("milliseconds")
 

@@ -9,8 +9,10 @@ import pytest  # noqa: E402
 
 pytest.importorskip("minilambda.apigateway.throttling", reason="needs the API Gateway simulator")
 
-from minilambda.course_widgets import apis as A  # noqa: E402
-from minilambda.course_widgets import mobile as Mo  # noqa: E402
+from minilambda import widgets as A  # noqa: E402
+from minilambda.widgets import diagrams as D  # noqa: E402
+
+Mo = A
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -72,5 +74,5 @@ def test_mobile_explorer_and_plots_have_labels():
     for fig in (A.draw_usage_plan(A.explore_usage_plan()), Mo.draw_mobile_load(box.result)):
         assert all(ax.get_ylabel() for ax in fig.axes)  # twin axes share the x label
         assert fig.axes[0].get_xlabel()
-    for fig in (A.draw_request_path(), Mo.draw_notes_architecture()):
+    for fig in (D.request_path_diagram(), D.notes_architecture_diagram()):
         assert fig.axes[0].get_title()
