@@ -316,4 +316,4 @@ def offerings_diagram():
 
 __all__ = ["invoke_path_diagram", "lifecycle_diagram", "vcpu_diagram", "async_retry_diagram",
            "event_source_mapping_diagram", "shop_diagram", "offerings_diagram", "request_path_diagram",
-           "notes_architecture_diagram", "runtime_api_diagram", "REQUEST_PATH", "TIERS", "RUNTIMERUNTIME_SEQUENCE"]
+           "notes_architecture_diagram", "runtime_api_diagram", "REQUEST_PATH", "TIERS", "RUNTIME_SEQUENCE"]
