@@ -243,3 +243,12 @@ def test_blast_radius_bars_are_labelled_even_at_zero():
     fig = M.draw_blast_radius(M.explore_blast_radius())
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert texts.count("0") >= 4  # the queue's zero failures are written, not invisible
+
+
+def test_every_public_name_is_reachable_from_the_widgets_package():
+    import importlib
+
+    assert all(hasattr(M, name) for name in M.__all__)
+    assert all(hasattr(D, name) for name in D.__all__)
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("minilambda.course_widgets")  # moved into minilambda.widgets
