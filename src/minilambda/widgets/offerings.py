@@ -143,7 +143,7 @@ def offerings_map(cloud: Any):
 
     picker = dropdown([o.name for o in OFFERINGS], "Amazon SQS", "service")
     info, result = w.HTML(), w.HTML()
-    button = w.Button(description="Run demo", icon="play")
+    button = w.Button(description="▶ Run demo")  # no icon: Font Awesome fonts are not in the offline decks
     box = w.VBox([w.HBox([picker, button]), info, result])
     box.controls, box.summary, box.result, box.cloud = {"service": picker}, result, None, cloud
 
