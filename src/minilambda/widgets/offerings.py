@@ -29,12 +29,12 @@ OFFERINGS: tuple[Offering, ...] = (
     Offering("AWS Fargate", "compute", "run containers without managing servers", "vCPU + GB per second",
              "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/AWS_Fargate.html", False),
     Offering("Amazon API Gateway", "API", "HTTP/REST/WebSocket front door for functions", "requests",
-             "https://docs.aws.amazon.com/apigateway/latest/developerguide/welcome.html", False, "07"),
+             "https://docs.aws.amazon.com/apigateway/latest/developerguide/welcome.html", True, "07"),
     Offering("Amazon S3", "data", "object storage; emits events on changes", "GB-month + requests",
              "https://docs.aws.amazon.com/AmazonS3/latest/userguide/Welcome.html", True, "06"),
     Offering("Amazon DynamoDB", "data", "key-value/document database, on-demand capacity",
              "request units + GB-month",
-             "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Introduction.html", False, "08"),
+             "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Introduction.html", True, "08"),
     Offering("Amazon SQS", "integration", "queues that decouple producers and consumers", "requests",
              "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/welcome.html", True, "06"),
     Offering("Amazon SNS", "integration", "publish/subscribe fan-out", "publishes + deliveries",
@@ -45,7 +45,7 @@ OFFERINGS: tuple[Offering, ...] = (
              "state transitions",
              "https://docs.aws.amazon.com/step-functions/latest/dg/welcome.html", False),
     Offering("Amazon Cognito", "identity", "user sign-up/sign-in, JWTs for APIs", "monthly active users",
-             "https://docs.aws.amazon.com/cognito/latest/developerguide/what-is-amazon-cognito.html", False, "07–08"),
+             "https://docs.aws.amazon.com/cognito/latest/developerguide/what-is-amazon-cognito.html", True, "07–08"),
     Offering("Amazon CloudWatch Logs", "operations", "every function's log lines", "GB ingested + stored",
              "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/WhatIsCloudWatchLogs.html", True, "03–04"),
 )
@@ -115,7 +115,47 @@ def _demo_logs(cloud: Any) -> str:
     return "last log line of map-hello: " + events[-1]["message"].strip()
 
 
-_DEMOS = {"AWS Lambda": _demo_lambda, "Amazon S3": _demo_s3, "Amazon SQS": _demo_sqs, "Amazon SNS": _demo_sns,
+def _demo_api(cloud: Any) -> str:
+    _demo_lambda(cloud)
+    v2 = cloud.client("apigatewayv2")
+    apis = [a for a in v2.get_apis()["Items"] if a["Name"] == "map-demo"]
+    if not apis:  # an HTTP API quick-created in front of map-hello, with the permission API Gateway needs
+        arn = cloud.client("lambda").get_function(FunctionName="map-hello")["Configuration"]["FunctionArn"]
+        apis = [v2.create_api(Name="map-demo", ProtocolType="HTTP", Target=arn)]
+        cloud.client("lambda").add_permission(FunctionName="map-hello", StatementId="map-demo-api",
+                                              Action="lambda:InvokeFunction", Principal="apigateway.amazonaws.com")
+    reply = cloud.http("GET", apis[0]["ApiEndpoint"] + "/hello")
+    return f"GET {apis[0]['ApiEndpoint']}/hello -> {reply.status} {reply.body.decode()}"
+
+
+def _demo_dynamodb(cloud: Any) -> str:
+    ddb = cloud.client("dynamodb")
+    if "map-demo" not in ddb.list_tables()["TableNames"]:
+        ddb.create_table(TableName="map-demo", BillingMode="PAY_PER_REQUEST",
+                         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+    ddb.put_item(TableName="map-demo", Item={"id": {"S": "order-1"}, "total": {"N": "12"}})
+    item = ddb.get_item(TableName="map-demo", Key={"id": {"S": "order-1"}})["Item"]
+    return f"put_item order-1, get_item -> {item}"
+
+
+def _demo_cognito(cloud: Any) -> str:
+    idp = cloud.client("cognito-idp")
+    pools = [p["Id"] for p in idp.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == "map-demo"]
+    pool = pools[0] if pools else idp.create_user_pool(PoolName="map-demo")["UserPool"]["Id"]
+    clients = idp.list_user_pool_clients(UserPoolId=pool, MaxResults=60)["UserPoolClients"]
+    client = clients[0]["ClientId"] if clients else \
+        idp.create_user_pool_client(UserPoolId=pool, ClientName="app")["UserPoolClient"]["ClientId"]
+    if not idp.list_users(UserPoolId=pool)["Users"]:
+        idp.sign_up(ClientId=client, Username="ada@example.com", Password="Secret-123456")
+        idp.admin_confirm_sign_up(UserPoolId=pool, Username="ada@example.com")
+    tokens = idp.initiate_auth(ClientId=client, AuthFlow="USER_PASSWORD_AUTH",
+                               AuthParameters={"USERNAME": "ada@example.com", "PASSWORD": "Secret-123456"})
+    return f"sign in ada@example.com -> {', '.join(sorted(tokens['AuthenticationResult']))}"
+
+
+_DEMOS = {"Amazon API Gateway": _demo_api, "Amazon DynamoDB": _demo_dynamodb, "Amazon Cognito": _demo_cognito,
+          "AWS Lambda": _demo_lambda, "Amazon S3": _demo_s3, "Amazon SQS": _demo_sqs, "Amazon SNS": _demo_sns,
           "Amazon EventBridge": _demo_events, "Amazon CloudWatch Logs": _demo_logs}
 
 
