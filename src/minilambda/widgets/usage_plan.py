@@ -101,7 +101,9 @@ def draw_usage_plan(result: UsagePlanResult):
 
 
 def _describe(r: UsagePlanResult) -> str:
-    return (f"{r.requests:,} requests · <b>{r.ok:,} × 200</b> · {r.too_many:,} × 429 "
+    """The plan as set (so every control change shows), then the outcome of each request."""
+    return (f"Plan: {r.rate:g} req/s, burst {r.burst}, quota {r.quota}/day · client: {r.client_rps:g} req/s + "
+            f"{r.spike} at 2 s<br>{r.requests:,} requests · <b>{r.ok:,} × 200</b> · {r.too_many:,} × 429 "
             f"<code>Too Many Requests</code> (bucket empty) · {r.limit_exceeded:,} × 429 "
             f"<code>Limit Exceeded</code> (quota used up)")
 
