@@ -48,6 +48,7 @@ from .services.sqs import SqsBackend
 from .services.sqs_api import SqsApi
 from .apigateway.control import ApiGatewayControl
 from .apigateway.dataplane import ApiGateway
+from .apigateway.host import GatewayHost
 from .apigateway.management import ManagementApi
 from .apigateway.websocket import WebSocketApis
 from .apigateway.websocket_server import ApiServer
@@ -181,12 +182,15 @@ class Cloud:
         cognito = MotoService(self.moto, "cognito-idp")
         self.cognito = CognitoBackend(self.clock, self.region, self._seeded(), cognito.backend)
         self.dispatcher.register("cognito-idp", CognitoApi(self.cognito, cognito))
-        self.apigateway = ApiGateway(self)
+        host = GatewayHost(clock=self.clock, rng=self.rng, region=self.region, account_id=self.account_id,
+                           logs=self.logs, lambda_=self.lambda_, client=self.client,
+                           endpoint_url=lambda: self.endpoint_url, closed=lambda: self._closed)
+        self.apigateway = host.apigateway = ApiGateway(host)
         self.apigateway.jwks_resolvers.append(self.cognito.jwks_for_issuer)  # the Cloud's own pools
         control_planes = MotoService(self.moto, "apigateway")  # moto's url map serves both
         for name in ("apigateway", "apigatewayv2"):
             self.dispatcher.register(name, ApiGatewayControl(control_planes, self.apigateway, name))
-        self.websocket_apis = WebSocketApis(self, ApiServer)
+        self.websocket_apis = host.websocket_apis = WebSocketApis(host, ApiServer)
         self.dispatcher.register("apigatewaymanagementapi", ManagementApi(self.websocket_apis))
 
     def _notify(self, target_arn: str, event: Any) -> None:
