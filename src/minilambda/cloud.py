@@ -171,6 +171,11 @@ class Cloud:
     def _wire_app_services(self) -> None:
         """CloudFormation, moto-backed DynamoDB (+ Streams, whose mappings join Lambda's) and Cognito,
         and API Gateway (control planes, data plane, WebSocket APIs, ``@connections``)."""
+        self._wire_moto_services()
+        self._wire_api_gateway()
+
+    def _wire_moto_services(self) -> None:
+        """CloudFormation, and the services moto answers on this Cloud's private state."""
         self.moto = MotoBackends(self.account_id, self.region)  # private moto state, dropped at close()
         self.cloudformation = Engine(self.client, self.clock, self.region, self.account_id, self._seeded())
         self.dispatcher.register("cloudformation", CloudFormationApi(self.cloudformation, self.cloudformation.rng))
@@ -182,6 +187,9 @@ class Cloud:
         cognito = MotoService(self.moto, "cognito-idp")
         self.cognito = CognitoBackend(self.clock, self.region, self._seeded(), cognito.backend)
         self.dispatcher.register("cognito-idp", CognitoApi(self.cognito, cognito))
+
+    def _wire_api_gateway(self) -> None:
+        """API Gateway sees a ``GatewayHost``, not the Cloud; both control planes share moto's url map."""
         host = GatewayHost(clock=self.clock, rng=self.rng, region=self.region, account_id=self.account_id,
                            logs=self.logs, lambda_=self.lambda_, client=self.client,
                            endpoint_url=lambda: self.endpoint_url, closed=lambda: self._closed)
