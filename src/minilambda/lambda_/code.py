@@ -67,6 +67,7 @@ class CodePackage:
     sha256: str  # base64, as CodeSha256
     size: int
     root: str  # the extracted folder (LAMBDA_TASK_ROOT)
+    unzipped: int = 0  # bytes once extracted (AWS's 250 MB limit counts code and layers together)
 
     @classmethod
     def from_zip(cls, data: bytes, store: str) -> "CodePackage":
@@ -77,35 +78,60 @@ class CodePackage:
             zf = zipfile.ZipFile(io.BytesIO(data))
             infos = zf.infolist()
         except (zipfile.BadZipFile, ValueError, EOFError):
+            if not data:
+                raise invalid_parameter("Uploaded file must be a non-empty zip") from None
             raise invalid_parameter("Could not unzip uploaded file. Please check your file, then try to upload again.")
-        if sum(i.file_size for i in infos) >= UNZIPPED_LIMIT:
+        if not infos:
+            raise invalid_parameter("Uploaded file must be a non-empty zip")
+        unzipped = sum(i.file_size for i in infos)
+        if unzipped >= UNZIPPED_LIMIT:
             raise invalid_parameter(f"Unzipped size must be smaller than {UNZIPPED_LIMIT} bytes")
         for info in infos:
-            name = info.filename
-            parts = name.replace("\\", "/").split("/")
-            if name.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", name):
-                # Simplification: AWS's exact wording for this case is not recorded; this is its
-                # message for unusable archives, plus the entry that made it unusable.
-                raise invalid_parameter(
-                    "Could not unzip uploaded file. Please check your file, then try to upload again. "
-                    f"(Entry {name!r} would be extracted outside the function's folder.)")
+            _check_entry(info.filename)
         digest = hashlib.sha256(data).digest()
         root = os.path.join(store, digest.hex()[:32])
         if not os.path.isdir(root):
-            tmp = root + f".tmp-{uuid.uuid4().hex[:8]}"
-            os.makedirs(tmp)
-            for info in infos:
-                target = os.path.join(tmp, info.filename)
-                if info.is_dir():
-                    os.makedirs(target, exist_ok=True)
-                    continue
-                os.makedirs(os.path.dirname(target), exist_ok=True)
-                with zf.open(info) as src, open(target, "wb") as dst:
-                    shutil.copyfileobj(src, dst)
-                mode = (info.external_attr >> 16) & 0o777
-                os.chmod(target, mode if mode else 0o644)
-            try:
-                os.rename(tmp, root)
-            except OSError:  # another thread extracted the same package first
-                shutil.rmtree(tmp, ignore_errors=True)
-        return cls(data, base64.b64encode(digest).decode(), len(data), root)
+            _extract(zf, infos, root)
+        return cls(data, base64.b64encode(digest).decode(), len(data), root, unzipped)
+
+
+def _check_entry(name: str) -> None:
+    """Refuse an entry that would be extracted outside the function's folder (zip slip)."""
+    parts = name.replace("\\", "/").split("/")
+    if name.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", name):
+        # Simplification: AWS's exact wording for this case is not recorded; this is its
+        # message for unusable archives, plus the entry that made it unusable.
+        raise invalid_parameter(
+            "Could not unzip uploaded file. Please check your file, then try to upload again. "
+            f"(Entry {name!r} would be extracted outside the function's folder.)")
+
+
+def _is_symlink(info: zipfile.ZipInfo) -> bool:
+    return stat.S_ISLNK(info.external_attr >> 16)
+
+
+def _extract(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], root: str) -> None:
+    """Extract into *root* atomically; symlinks stay symlinks (layers' shared libraries rely on them),
+    made last so that no file is ever written through one."""
+    tmp = root + f".tmp-{uuid.uuid4().hex[:8]}"
+    os.makedirs(tmp)
+    for info in infos:
+        target = os.path.join(tmp, info.filename)
+        if info.is_dir():
+            os.makedirs(target, exist_ok=True)
+        elif not _is_symlink(info):
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with zf.open(info) as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            mode = (info.external_attr >> 16) & 0o777
+            os.chmod(target, mode if mode else 0o644)
+    for info in infos:
+        if _is_symlink(info):
+            target = os.path.join(tmp, info.filename.rstrip("/"))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            if not os.path.lexists(target):
+                os.symlink(zf.read(info).decode("utf-8", "surrogateescape"), target)
+    try:
+        os.rename(tmp, root)
+    except OSError:  # another thread extracted the same package first
+        shutil.rmtree(tmp, ignore_errors=True)

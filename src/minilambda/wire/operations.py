@@ -64,6 +64,8 @@ class OperationIndex:
 
     def __init__(self, service_model: Any) -> None:
         self.protocol: str = service_model.protocol
+        self.model = service_model
+        self.operation_names = frozenset(service_model.operation_names)
         self._routes: list[_Route] = []
         self._by_name: dict[str, _Route] = {}
         if self.protocol.startswith("rest"):
@@ -75,6 +77,10 @@ class OperationIndex:
                 self._routes.append(route)
                 self._by_name[name] = route
             self._routes.sort(key=lambda r: r.specificity, reverse=True)
+
+    def operation_model(self, name: str) -> Any:
+        """botocore's model of operation *name* (its input shape, its HTTP binding)."""
+        return self.model.operation_model(name)
 
     def name(self, request: Request) -> str | None:
         """The operation *request* calls, or None when the model knows no such request."""

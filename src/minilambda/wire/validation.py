@@ -1,0 +1,170 @@
+"""AWS's front-end validation of an operation's input, read from botocore's service model.
+
+AWS checks every member against its shape's ``min``/``max`` (length or value) and ``pattern``
+before the service sees the request, and answers ``ValidationException`` with
+``N validation error(s) detected: Value '…' at 'memberName' failed to satisfy constraint: …``,
+the errors joined by ``; ``. Enums are left to the services (their messages differ per service).
+Patterns are Java regular expressions (``\\p{L}`` and friends): the ``regex`` module reads them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+import regex
+
+from ..errors import AwsError
+from .messages import Request
+
+_MAX_ERRORS = 10  # AWS lists at most a handful; enough to say what to fix
+
+
+@functools.lru_cache(maxsize=512)
+def _pattern(text: str) -> Any:
+    """A compiled Java-style pattern, or None when it cannot be read (then it is not checked)."""
+    try:
+        return regex.compile(text)
+    except regex.error:
+        return None
+
+
+def _field(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    return str(value)
+
+
+def _scalar_errors(shape: Any, value: Any) -> list[str]:
+    """The constraints *value* breaks, in AWS's words (``Member must …``)."""
+    meta = shape.metadata
+    out: list[str] = []
+    if shape.type_name in ("string", "list", "map", "blob") and isinstance(value, (str, list, dict, bytes)):
+        if "max" in meta and len(value) > meta["max"]:
+            out.append(f"Member must have length less than or equal to {meta['max']}")
+        if "min" in meta and len(value) < meta["min"]:
+            out.append(f"Member must have length greater than or equal to {meta['min']}")
+    if shape.type_name == "string" and isinstance(value, str):
+        if "\x00" in value:
+            out.append("Member must not contain the NUL character")
+        elif "pattern" in meta and "enum" not in meta:
+            rx = _pattern(meta["pattern"])
+            if rx is not None and rx.fullmatch(value) is None:
+                out.append(f"Member must satisfy regular expression pattern: {meta['pattern']}")
+    if shape.type_name in ("integer", "long", "double", "float") and isinstance(value, (int, float)) \
+            and not isinstance(value, bool):
+        if "max" in meta and value > meta["max"]:
+            out.append(f"Member must have value less than or equal to {meta['max']}")
+        if "min" in meta and value < meta["min"]:
+            out.append(f"Member must have value greater than or equal to {meta['min']}")
+    return out
+
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,), "integer": (int,), "long": (int,), "boolean": (bool,), "double": (int, float),
+    "float": (int, float), "structure": (dict,), "map": (dict,), "list": (list,), "blob": (str, bytes),
+    "timestamp": (str, int, float),
+}
+
+
+def _type_ok(shape: Any, value: Any) -> bool:
+    kinds = _TYPES.get(shape.type_name)
+    if kinds is None or value is None:
+        return True
+    if isinstance(value, bool) and shape.type_name != "boolean":
+        return False
+    return isinstance(value, kinds)
+
+
+def shape_errors(shape: Any, value: Any, path: str, errors: list[str], depth: int = 0) -> None:
+    """Append AWS's message for every constraint *value* (at *path*) breaks; raise on a wrong type."""
+    if value is None or depth > 20 or len(errors) >= _MAX_ERRORS:
+        return
+    if not _type_ok(shape, value):
+        raise AwsError("SerializationException",
+                       f"Unexpected value type for '{path}': expected {shape.type_name}, "
+                       f"got {type(value).__name__}", 400, error_type=None)
+    sensitive = shape.metadata.get("sensitive", False)
+    for problem in _scalar_errors(shape, value):
+        shown = "Value" if sensitive or shape.type_name == "map" else f"Value '{_shown(value)}'"
+        errors.append(f"{shown} at '{path}' failed to satisfy constraint: {problem}")
+    if shape.type_name == "structure":
+        for name, member in shape.members.items():
+            if name in value:
+                shape_errors(member, value[name], f"{path}.{_field(name)}" if path else _field(name), errors, depth + 1)
+    elif shape.type_name == "list":
+        _member_errors(shape.member, value, path, "Member must satisfy constraint", errors, depth)
+    elif shape.type_name == "map":
+        _member_errors(shape.key, list(value), path, "Map keys must satisfy constraint", errors, depth)
+        _member_errors(shape.value, list(value.values()), path, "Map value must satisfy constraint", errors, depth)
+
+
+def _member_errors(shape: Any, values: list[Any], path: str, lead: str, errors: list[str], depth: int) -> None:
+    """Members of a list or map: AWS reports them once, as the collection's constraint."""
+    inner: list[str] = []
+    for item in values:
+        if not _type_ok(shape, item):
+            raise AwsError("SerializationException", f"Unexpected value type in '{path}': expected "
+                           f"{shape.type_name}, got {type(item).__name__}", 400, error_type=None)
+        inner.extend(p for p in _scalar_errors(shape, item) if p not in inner)
+        if shape.type_name in ("structure", "list", "map"):
+            shape_errors(shape, item, path, errors, depth + 1)
+    if inner:
+        sensitive = shape.metadata.get("sensitive", False) or lead.startswith("Map")
+        shown = "Value" if sensitive else f"Value '{_shown(values)}'"
+        errors.append(f"{shown} at '{path}' failed to satisfy constraint: {lead}: [{', '.join(inner)}]")
+
+
+def _scalar_from_text(shape: Any, text: str, path: str) -> Any:
+    """A URI label, query parameter or header as the member's type (AWS's error when it is not one)."""
+    if shape.type_name in ("integer", "long"):
+        try:
+            return int(text)
+        except ValueError:
+            raise AwsError("InvalidParameterValueException", f"Value '{text}' at '{path}' is not a valid integer",
+                           400) from None
+    if shape.type_name == "boolean":
+        return text.lower() == "true"
+    return text
+
+
+def input_params(operation: Any, request: Request) -> dict[str, Any]:
+    """The operation's input members as sent: URI labels, query string, headers and JSON body."""
+    shape = operation.input_shape
+    if shape is None:
+        return {}
+    body: Any = {}
+    if request.body and not shape.serialization.get("payload"):
+        try:
+            body = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError):
+            raise AwsError("SerializationException", "Could not parse the request body as JSON", 400,
+                           error_type=None) from None
+    params: dict[str, Any] = dict(body) if isinstance(body, dict) else {}
+    for name, member in shape.members.items():
+        where, wire_name = member.serialization.get("location"), member.serialization.get("name", name)
+        text = {"uri": lambda: request.labels.get(wire_name), "querystring": lambda: request.q(wire_name),
+                "header": lambda: request.headers.get(wire_name)}.get(where, lambda: None)()
+        if text is not None:
+            params[name] = _scalar_from_text(member, text, _field(name))
+    return params
+
+
+def validate_request(operation: Any, request: Request) -> None:
+    """Raise AWS's ``ValidationException`` when *request* breaks its operation's model constraints."""
+    shape = operation.input_shape
+    if shape is None:
+        return
+    params = input_params(operation, request)
+    if not isinstance(params, dict):
+        return
+    errors: list[str] = []
+    shape_errors(shape, params, "", errors)
+    if errors:
+        count = f"{len(errors)} validation error{'s' if len(errors) > 1 else ''} detected"
+        raise AwsError("ValidationException", f"{count}: {'; '.join(errors)}", 400, error_type=None)
