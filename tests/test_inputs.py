@@ -46,7 +46,7 @@ def test_nul_in_an_environment_value_is_a_validation_error_not_a_value_error(lam
     assert code(lam, Environment={"Variables": {"GREETING": "a\x00b"}}) == (
         "ValidationException",
         "1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: "
-        "Map value must satisfy constraint: [Member must not contain the NUL character]")
+        "Map value must satisfy constraint: [Member must not contain the NUL character, Member must not be null]")
     make_function(lam, "ok")
     with pytest.raises(lam.exceptions.ClientError) as e:
         lam.update_function_configuration(FunctionName="ok", Environment={"Variables": {"A1": "\x00"}})

@@ -34,12 +34,6 @@ def _field(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
-def _shown(value: Any) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(_shown(v) for v in value) + "]"
-    return str(value)
-
-
 def _scalar_errors(shape: Any, value: Any) -> list[str]:
     """The constraints *value* breaks, in AWS's words (``Member must …``)."""
     meta = shape.metadata
@@ -59,9 +53,9 @@ def _scalar_errors(shape: Any, value: Any) -> list[str]:
     if shape.type_name in ("integer", "long", "double", "float") and isinstance(value, (int, float)) \
             and not isinstance(value, bool):
         if "max" in meta and value > meta["max"]:
-            out.append(f"Member must have value less than or equal to {meta['max']}")
+            out.append(f"Member must have value less than or equal to {_number(shape, meta['max'])}")
         if "min" in meta and value < meta["min"]:
-            out.append(f"Member must have value greater than or equal to {meta['min']}")
+            out.append(f"Member must have value greater than or equal to {_number(shape, meta['min'])}")
     return out
 
 
@@ -91,33 +85,70 @@ def shape_errors(shape: Any, value: Any, path: str, errors: list[str], depth: in
                        f"got {type(value).__name__}", 400, error_type=None)
     sensitive = shape.metadata.get("sensitive", False)
     for problem in _scalar_errors(shape, value):
-        shown = "Value" if sensitive or shape.type_name == "map" else f"Value '{_shown(value)}'"
+        shown = "Value" if sensitive else f"Value '{_java(value, shape)}'"
         errors.append(f"{shown} at '{path}' failed to satisfy constraint: {problem}")
     if shape.type_name == "structure":
         for name, member in shape.members.items():
             if name in value:
                 shape_errors(member, value[name], f"{path}.{_field(name)}" if path else _field(name), errors, depth + 1)
-    elif shape.type_name == "list":
-        _member_errors(shape.member, value, path, "Member must satisfy constraint", errors, depth)
-    elif shape.type_name == "map":
-        _member_errors(shape.key, list(value), path, "Map keys must satisfy constraint", errors, depth)
-        _member_errors(shape.value, list(value.values()), path, "Map value must satisfy constraint", errors, depth)
+    elif shape.type_name in ("list", "map"):
+        shown = "Value" if sensitive else f"Value '{_java(value, shape)}'"
+        if shape.type_name == "list":
+            _member_errors(shape.member, value, path, "Member must satisfy constraint", errors, depth, shown)
+        else:
+            _member_errors(shape.key, list(value), path, "Map keys must satisfy constraint", errors, depth, shown)
+            _member_errors(shape.value, list(value.values()), path, "Map value must satisfy constraint", errors,
+                           depth, shown)
 
 
-def _member_errors(shape: Any, values: list[Any], path: str, lead: str, errors: list[str], depth: int) -> None:
-    """Members of a list or map: AWS reports them once, as the collection's constraint."""
-    inner: list[str] = []
+def _member_errors(shape: Any, values: list[Any], path: str, lead: str, errors: list[str], depth: int,
+                   shown: str) -> None:
+    """Members of a list or map: AWS reports them once, as the collection's constraint, listing every
+    constraint of the member shape (recorded: ``[Member must have value less than or equal to 1.0,
+    Member must have value greater than or equal to 0.0, Member must not be null]``)."""
+    broken = False
     for item in values:
         if not _type_ok(shape, item):
             raise AwsError("SerializationException", f"Unexpected value type in '{path}': expected "
                            f"{shape.type_name}, got {type(item).__name__}", 400, error_type=None)
-        inner.extend(p for p in _scalar_errors(shape, item) if p not in inner)
+        broken = broken or bool(_scalar_errors(shape, item))
         if shape.type_name in ("structure", "list", "map"):
             shape_errors(shape, item, path, errors, depth + 1)
-    if inner:
-        sensitive = shape.metadata.get("sensitive", False) or lead.startswith("Map")
-        shown = "Value" if sensitive else f"Value '{_shown(values)}'"
+    if broken:
+        nul = any(isinstance(item, str) and "\x00" in item for item in values)
+        inner = _constraints(shape, nul) + ([] if lead.startswith("Map keys") else ["Member must not be null"])
         errors.append(f"{shown} at '{path}' failed to satisfy constraint: {lead}: [{', '.join(inner)}]")
+
+
+def _constraints(shape: Any, nul: bool) -> list[str]:
+    """Every constraint of a shape, in AWS's words and order."""
+    meta = shape.metadata
+    kind = "value" if shape.type_name in ("integer", "long", "double", "float") else "length"
+    out = []
+    if "max" in meta:
+        out.append(f"Member must have {kind} less than or equal to {_number(shape, meta['max'])}")
+    if "min" in meta:
+        out.append(f"Member must have {kind} greater than or equal to {_number(shape, meta['min'])}")
+    if "pattern" in meta and shape.type_name == "string":
+        out.append(f"Member must satisfy regular expression pattern: {meta['pattern']}")
+    if nul:
+        out.append("Member must not contain the NUL character")
+    return out
+
+
+def _number(shape: Any, bound: Any) -> str:
+    return str(float(bound)) if shape.type_name in ("double", "float") else str(bound)
+
+
+def _java(value: Any, shape: Any) -> str:
+    """A value as AWS's (Java) messages show it: lists ``[a, b]``, maps ``{k=v}``, doubles ``2.0``."""
+    if isinstance(value, list) and shape.type_name == "list":
+        return "[" + ", ".join(_java(v, shape.member) for v in value) + "]"
+    if isinstance(value, dict) and shape.type_name == "map":
+        return "{" + ", ".join(f"{_java(k, shape.key)}={_java(v, shape.value)}" for k, v in value.items()) + "}"
+    if shape.type_name in ("double", "float") and isinstance(value, (int, float)):
+        return str(float(value))
+    return str(value)
 
 
 def _scalar_from_text(shape: Any, text: str, path: str) -> Any:
