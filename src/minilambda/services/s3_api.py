@@ -61,6 +61,14 @@ def _metadata(request: Request) -> dict[str, str]:
     return {k[len("x-amz-meta-"):]: v for k, v in request.headers.items() if k.startswith("x-amz-meta-")}
 
 
+def _labels(request: Request, *names: str) -> list[str]:
+    """The request's Bucket (and Key) URI labels; an empty one is S3's ``InvalidRequest``."""
+    missing = [name for name in names if not request.labels.get(name)]
+    if missing:
+        raise S3Error("InvalidRequest", f"A non-empty {missing[-1]} is required for {request.operation}.", 400)
+    return [request.labels[name] for name in names]
+
+
 class S3Api(Adapter):
     """Each botocore operation name → a handler; ``Bucket`` and ``Key`` come from the URI labels."""
 
@@ -82,11 +90,11 @@ class S3Api(Adapter):
 
     @staticmethod
     def _with_bucket(handler: Callable[[Request, str], Response]) -> Callable[[Request], Response]:
-        return lambda request: handler(request, request.labels["Bucket"])
+        return lambda request: handler(request, *_labels(request, "Bucket"))
 
     @staticmethod
     def _with_key(handler: Callable[[Request, str, str], Response]) -> Callable[[Request], Response]:
-        return lambda request: handler(request, request.labels["Bucket"], request.labels["Key"])
+        return lambda request: handler(request, *_labels(request, "Bucket", "Key"))
 
     def unknown_operation(self, request: Request) -> AwsError:
         return S3Error("NotImplemented", "A header or query you provided implies functionality "

@@ -186,6 +186,12 @@ def input_params(operation: Any, request: Request) -> dict[str, Any]:
     return params
 
 
+def _missing(member: Any, value: Any) -> bool:
+    """A required member absent (an empty URI label is absent: the path has nothing there)."""
+    where = member.serialization.get("location")
+    return where in (None, "uri") and (value is None or (where == "uri" and value == ""))
+
+
 def validate_request(operation: Any, request: Request) -> None:
     """Raise AWS's ``ValidationException`` when *request* breaks its operation's model constraints."""
     shape = operation.input_shape
@@ -194,7 +200,8 @@ def validate_request(operation: Any, request: Request) -> None:
     params = input_params(operation, request)
     if not isinstance(params, dict):
         return
-    errors: list[str] = []
+    errors = [f"Value null at '{_field(name)}' failed to satisfy constraint: Member must not be null"
+              for name in shape.required_members if _missing(shape.members[name], params.get(name))]
     shape_errors(shape, params, "", errors)
     if errors:
         count = f"{len(errors)} validation error{'s' if len(errors) > 1 else ''} detected"
