@@ -19,7 +19,65 @@ MAX_EXPIRES = 604_800  # a week: SigV4's longest presigned URL
 
 
 def is_presigned(request: Request) -> bool:
-    return request.q("X-Amz-Algorithm") == "AWS4-HMAC-SHA256" and request.q("X-Amz-Signature") is not None
+    """A SigV4 (``X-Amz-Signature``) or SigV2 (``Signature`` + ``Expires``: botocore's default for S3
+    on a custom endpoint) query-string signature."""
+    return request.q("X-Amz-Signature") is not None or (
+        request.q("Signature") is not None and request.q("AWSAccessKeyId") is not None)
+
+
+def _key_secret(key: str, secret_for: Callable[[str], str | None]) -> str | None:
+    """The secret of *key*; None for an environment's temporary key; S3's error for an unknown one."""
+    secret = secret_for(key)
+    if secret is None and not key.startswith("ASIA"):
+        raise _denied("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.",
+                      AWSAccessKeyId=key)
+    return secret
+
+
+def _expired(expires_at: int, now: float, fields: dict[str, str]) -> None:
+    if now > expires_at:
+        raise _denied("AccessDenied", "Request has expired", **fields,
+                      Expires=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires_at)),
+                      ServerTime=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)))
+
+
+def _mismatch(key: str, provided: str) -> AwsError:
+    return _denied("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you "
+                   "provided. Check your key and signing method.", AWSAccessKeyId=key, SignatureProvided=provided)
+
+
+def check_presigned_v2(request: Request, now: float, secret_for: Callable[[str], str | None]) -> None:
+    """SigV2 query authentication (``AWSAccessKeyId``, ``Expires``, ``Signature``), checked with botocore."""
+    from urllib.parse import urlsplit
+
+    from botocore.auth import HmacV1QueryAuth
+    from botocore.awsrequest import HTTPHeaders
+    from botocore.credentials import Credentials
+    from botocore.utils import percent_encode_sequence
+
+    expires, key = request.q("Expires") or "", request.q("AWSAccessKeyId") or ""
+    if not expires.isdigit():
+        raise _denied("AccessDenied", "Query-string authentication requires the Signature, Expires and "
+                      "AWSAccessKeyId parameters")
+    _expired(int(expires), now, {})
+    secret = _key_secret(key, secret_for)
+    if secret is None:
+        return
+    rest = [(k, v) for k, values in request.query.items() if k not in ("Signature", "AWSAccessKeyId", "Expires")
+            for v in values]
+    split = urlsplit(f"http://host{request.raw_path or request.path}?{percent_encode_sequence(rest)}")
+    headers = HTTPHeaders()
+    for name, value in request.headers.items():
+        if name in ("content-type", "content-md5") or name.startswith("x-amz-"):
+            headers[name] = value
+    class _SignedUntil(HmacV1QueryAuth):
+        def _get_date(self) -> str:  # the URL's own Expires, not "now + expires"
+            return expires
+
+    signer = _SignedUntil(Credentials(key, secret))
+    expected = signer.get_signature(request.method, split, headers, auth_path=request.raw_path or request.path)
+    if not hmac.compare_digest(expected, request.q("Signature") or ""):
+        raise _mismatch(key, request.q("Signature") or "")
 
 
 def _denied(code: str, message: str, status: int = 403, **fields: str) -> AwsError:
@@ -28,6 +86,9 @@ def _denied(code: str, message: str, status: int = 403, **fields: str) -> AwsErr
 
 def check_presigned(request: Request, now: float, secret_for: Callable[[str], str | None]) -> None:
     """Raise S3's error unless *request*'s query signature is valid and unexpired at *now*."""
+    if request.q("X-Amz-Signature") is None:
+        check_presigned_v2(request, now, secret_for)
+        return
     credential = request.q("X-Amz-Credential") or ""
     parts = credential.split("/")
     stamp, expires = request.q("X-Amz-Date") or "", request.q("X-Amz-Expires") or ""
@@ -43,23 +104,14 @@ def check_presigned(request: Request, now: float, secret_for: Callable[[str], st
     except ValueError:
         raise _denied("AuthorizationQueryParametersError", f"Invalid date format of header: X-Amz-Date ({stamp})",
                       400) from None
-    if now > signed_at + int(expires):
-        raise _denied("AccessDenied", "Request has expired", **{
-            "X-Amz-Expires": expires,
-            "Expires": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(signed_at + int(expires))),
-            "ServerTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))})
+    _expired(signed_at + int(expires), now, {"X-Amz-Expires": expires})
     key = parts[0]
-    secret = secret_for(key)
+    secret = _key_secret(key, secret_for)
     if secret is None:
-        if key.startswith("ASIA"):  # an environment's temporary key: the Cloud does not hold its secret
-            return
-        raise _denied("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.",
-                      AWSAccessKeyId=key)
+        return  # an environment's temporary key: the Cloud does not hold its secret
     expected = expected_signature(request, key, secret, parts[2], parts[3])
     if not hmac.compare_digest(expected, request.q("X-Amz-Signature") or ""):
-        raise _denied("SignatureDoesNotMatch", "The request signature we calculated does not match the signature "
-                      "you provided. Check your key and signing method.", AWSAccessKeyId=key,
-                      SignatureProvided=request.q("X-Amz-Signature") or "")
+        raise _mismatch(key, request.q("X-Amz-Signature") or "")
 
 
 def expected_signature(request: Request, key: str, secret: str, region: str, service: str) -> str:
