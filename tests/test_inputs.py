@@ -192,3 +192,13 @@ def test_nan_and_infinity_payloads_are_refused_in_aws_wording(lam, payload, toke
     with pytest.raises(lam.exceptions.InvalidRequestContentException):
         lam.invoke(FunctionName="p", Payload=payload, InvocationType="Event")
     assert json.loads(b'{"a": 1}') == {"a": 1}
+
+
+@pytest.mark.parametrize("call", ["list_event_source_mappings", "list_aliases", "list_function_event_invoke_configs",
+                                  "list_layer_versions"])
+def test_every_lambda_listing_refuses_a_marker_it_did_not_hand_out(lam, call):
+    make_function(lam, "m")
+    kwargs = {"list_aliases": {"FunctionName": "m"}, "list_function_event_invoke_configs": {"FunctionName": "m"},
+              "list_layer_versions": {"LayerName": "l"}}.get(call, {})
+    with pytest.raises(lam.exceptions.InvalidParameterValueException):
+        getattr(lam, call)(Marker="not-a-marker", **kwargs)

@@ -130,9 +130,12 @@ class LambdaApi(Adapter):
             "UpdateFunctionEventInvokeConfig": lambda req: _json(cfg.put_config(*_qualified(req), req.json(), merge=True)),
             "GetFunctionEventInvokeConfig": lambda req: _json(cfg.get_config(*_qualified(req))),
             "DeleteFunctionEventInvokeConfig": self.delete_event_invoke_config,
-            "ListFunctionEventInvokeConfigs": lambda req: _json(cfg.list_configs(*_qualified(req))),
+            "ListFunctionEventInvokeConfigs": lambda req: _json(self._page(
+                cfg.list_configs(*_qualified(req))["FunctionEventInvokeConfigs"], req, "FunctionEventInvokeConfigs")),
             "CreateEventSourceMapping": lambda req: _json(esm.create_mapping(req.json()), 202),
-            "ListEventSourceMappings": lambda req: _json(esm.list_mappings(req.q("FunctionName"), req.q("EventSourceArn"))),
+            "ListEventSourceMappings": lambda req: _json(self._page(esm.list_mappings(
+                req.q("FunctionName"), req.q("EventSourceArn"))["EventSourceMappings"], req, "EventSourceMappings",
+                cap=100)),
             "GetEventSourceMapping": lambda req: _json(esm.get_mapping(req.labels["UUID"])),
             "UpdateEventSourceMapping": lambda req: _json(esm.update_mapping(req.labels["UUID"], req.json()), 202),
             "DeleteEventSourceMapping": lambda req: _json(esm.delete_mapping(req.labels["UUID"]), 202),
