@@ -164,6 +164,15 @@ def _scalar_from_text(shape: Any, text: str, path: str) -> Any:
     return text
 
 
+@functools.lru_cache(maxsize=1024)
+def _bindings(operation: Any) -> tuple[tuple[str, Any, str, str], ...]:
+    """Where each input member travels outside the JSON body: ``(name, shape, location, wire name)``."""
+    shape = operation.input_shape
+    return tuple((name, member, member.serialization["location"], member.serialization.get("name", name))
+                 for name, member in shape.members.items()
+                 if member.serialization.get("location") in ("uri", "querystring", "header"))
+
+
 def input_params(operation: Any, request: Request) -> dict[str, Any]:
     """The operation's input members as sent: URI labels, query string, headers and JSON body."""
     shape = operation.input_shape
@@ -177,10 +186,14 @@ def input_params(operation: Any, request: Request) -> dict[str, Any]:
             raise AwsError("SerializationException", "Could not parse the request body as JSON", 400,
                            error_type=None) from None
     params: dict[str, Any] = dict(body) if isinstance(body, dict) else {}
-    for name, member in shape.members.items():
-        where, wire_name = member.serialization.get("location"), member.serialization.get("name", name)
-        text = {"uri": lambda: request.labels.get(wire_name), "querystring": lambda: request.q(wire_name),
-                "header": lambda: request.headers.get(wire_name)}.get(where, lambda: None)()
+    for name, member, where, wire_name in _bindings(operation):
+        if where == "uri":
+            text = request.labels.get(wire_name)
+        elif where == "querystring":
+            values = request.query.get(wire_name)
+            text = values[0] if values else None
+        else:
+            text = request.headers.get(wire_name)
         if text is not None:
             params[name] = _scalar_from_text(member, text, _field(name))
     return params
