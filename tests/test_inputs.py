@@ -202,3 +202,19 @@ def test_every_lambda_listing_refuses_a_marker_it_did_not_hand_out(lam, call):
               "list_layer_versions": {"LayerName": "l"}}.get(call, {})
     with pytest.raises(lam.exceptions.InvalidParameterValueException):
         getattr(lam, call)(Marker="not-a-marker", **kwargs)
+
+
+def test_zip_directory_keeps_symlinks_and_the_cloud_extracts_them(cloud, tmp_path):
+    from minilambda.lambda_.code import zip_directory
+
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "libx.so.1").write_bytes(b"\x7fELF")
+    os.symlink("libx.so.1", tmp_path / "lib" / "libx.so")
+    os.symlink("lib", tmp_path / "lib64")
+    (tmp_path / "app.py").write_text(ECHO)
+    lam = cloud.client("lambda")
+    lam.create_function(FunctionName="z", Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                        Code={"ZipFile": zip_directory(tmp_path)})
+    root = cloud.lambda_.registry.functions["z"].latest.code.root
+    assert os.readlink(os.path.join(root, "lib/libx.so")) == "libx.so.1"
+    assert os.readlink(os.path.join(root, "lib64")) == "lib"

@@ -20,7 +20,8 @@ from ..model.limits import UNZIPPED_LIMIT, ZIPPED_LIMIT
 def zip_directory(path: str | os.PathLike[str]) -> bytes:
     """Zip a folder into a deployment package (bytes for ``Code={"ZipFile": ...}``).
 
-    Files keep their permission bits (so a custom runtime's ``bootstrap`` stays executable);
+    Files keep their permission bits (so a custom runtime's ``bootstrap`` stays executable) and
+    symbolic links stay links (layers' ``libfoo.so -> libfoo.so.1``);
     entries are sorted and time-stamped identically, so the same folder gives the same
     ``CodeSha256`` every time.
     """
@@ -31,13 +32,18 @@ def zip_directory(path: str | os.PathLike[str]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-            for name in sorted(filenames):
+            links = sorted(d for d in dirnames if os.path.islink(os.path.join(dirpath, d)))
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__" and d not in links)
+            for name in sorted(filenames + links):
                 if name.endswith(".pyc"):
                     continue
                 full = os.path.join(dirpath, name)
                 arc = os.path.relpath(full, root).replace(os.sep, "/")
                 info = zipfile.ZipInfo(arc, date_time=(1980, 1, 1, 0, 0, 0))
+                if os.path.islink(full):  # kept as a link, as `zip --symlinks` and AWS keep it
+                    info.external_attr = (stat.S_IFLNK | 0o777) << 16
+                    zf.writestr(info, os.readlink(full))
+                    continue
                 info.external_attr = (os.stat(full).st_mode & 0o777 | stat.S_IFREG) << 16
                 info.compress_type = zipfile.ZIP_DEFLATED
                 with open(full, "rb") as fh:
