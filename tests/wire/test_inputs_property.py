@@ -97,7 +97,7 @@ def strategy(shape: Any, depth: int = 0) -> st.SearchStrategy[Any]:
 # botocore raises these before sending anything: its own checks, not an answer of the Cloud.
 CLIENT_SIDE = (botocore.exceptions.ParamValidationError, botocore.exceptions.ValidationError,
                botocore.exceptions.EndpointResolutionError, botocore.exceptions.InvalidEndpointConfigurationError,
-               botocore.exceptions.FlexibleChecksumError,
+               botocore.exceptions.FlexibleChecksumError, botocore.exceptions.MissingDependencyException,
                botocore.exceptions.UnsupportedS3ArnError, botocore.exceptions.InvalidS3AddressingStyleError)
 
 
