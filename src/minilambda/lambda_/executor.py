@@ -274,15 +274,42 @@ class Executor:
 
 
 def parse_payload(payload: bytes) -> bytes:
-    """Check an Invoke payload is JSON, as AWS does; an empty payload is ``{}``."""
+    """Check an Invoke payload is JSON as AWS's parser (Jackson) reads it: no ``NaN``/``Infinity``;
+    an empty payload is ``{}``."""
     if not payload:
         return b"{}"
     try:
-        json.loads(payload)
+        json.loads(payload, parse_constant=_refuse_constant)
+    except _NonStandardToken as exc:
+        raise AwsError("InvalidRequestContentException", "Could not parse request body into json: Could not parse "
+                       f"payload into json: {_jackson_non_standard(payload, exc.token)}", 400) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise AwsError("InvalidRequestContentException",
                        f"Could not parse request body into json: Could not parse payload into json: {exc}", 400)
     return payload
+
+
+class _NonStandardToken(ValueError):
+    """``NaN``, ``Infinity`` or ``-Infinity``: JSON has no such numbers."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__(token)
+        self.token = token
+
+
+def _refuse_constant(token: str) -> Any:
+    raise _NonStandardToken(token)
+
+
+def _jackson_non_standard(payload: bytes, token: str) -> str:
+    """Jackson's message for a non-numeric number, with the line and column after the token."""
+    text = payload.decode("utf-8", "replace")
+    end = text.find(token) + len(token)
+    line = text.count("\n", 0, end) + 1
+    column = end - (text.rfind("\n", 0, end) + 1) + 1
+    return (f"Non-standard token '{token}': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow\n"
+            f" at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: {line}, "
+            f"column: {column}]")
 
 
 def encode_tail(lines: list[str]) -> str:

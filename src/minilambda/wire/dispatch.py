@@ -9,8 +9,10 @@ from __future__ import annotations
 import threading
 from typing import Any, Protocol
 
+from ..errors import AwsError
 from .messages import Request, Response
 from .operations import OperationIndex
+from .validation import validate_request
 
 
 class Adapter(Protocol):
@@ -65,4 +67,9 @@ class Dispatcher:
             request.operation = index.name(request)
         if request.operation and index.protocol.startswith("rest"):
             request.labels = index.labels(request.operation, request)
+        if getattr(adapter, "validates_input", False) and request.operation in index.operation_names:
+            try:  # AWS's front end checks the model's constraints before the service sees the request
+                validate_request(index.operation_model(request.operation), request)
+            except AwsError as err:
+                return adapter.error_response(err, request)  # type: ignore[attr-defined]
         return adapter.handle(request)

@@ -13,12 +13,14 @@ from typing import Any, Callable
 from .messages import Request, Response
 
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+_QUERY_SCOPE = re.compile(r"[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 _TARGET_PREFIXES = (("Logs_", "logs"), ("AmazonSQS", "sqs"), ("AWSEvents", "events"))
 
 
 def service_of(request: Request, default: str | None = None) -> str | None:
     """Which AWS service a request is for (SigV4 credential scope, else the target prefix)."""
-    m = _SCOPE.search(request.headers.get("authorization", ""))
+    m = _SCOPE.search(request.headers.get("authorization", "")) or \
+        _QUERY_SCOPE.match(request.q("X-Amz-Credential") or "")
     if m:
         return m.group(1)
     target = request.headers.get("x-amz-target", "")
@@ -26,6 +28,33 @@ def service_of(request: Request, default: str | None = None) -> str | None:
         if target.startswith(prefix):
             return service
     return default
+
+
+_MAX_CHUNK_LINE = 1024
+
+
+def _read_body(rfile: Any, headers: Any) -> bytes | None:
+    """The request body: ``Content-Length`` bytes, or a ``Transfer-Encoding: chunked`` body decoded
+    (curl, Java and JavaScript SDKs stream that way); None when either is malformed."""
+    if "chunked" in (headers.get("Transfer-Encoding") or "").lower():
+        out = bytearray()
+        while True:
+            line = rfile.readline(_MAX_CHUNK_LINE)
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                return None
+            if size == 0:
+                while rfile.readline(_MAX_CHUNK_LINE) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return bytes(out)
+            out += rfile.read(size)
+            rfile.readline(_MAX_CHUNK_LINE)
+    text = headers.get("Content-Length") or "0"
+    if not text.strip().isdigit():
+        return None
+    length = int(text)
+    return rfile.read(length) if length else b""
 
 
 def _handler_class(dispatch: Callable[[str | None, Request], Response]) -> type[BaseHTTPRequestHandler]:
@@ -37,12 +66,15 @@ def _handler_class(dispatch: Callable[[str | None, Request], Response]) -> type[
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
+            body = _read_body(self.rfile, self.headers)
+            if body is None:
+                self.close_connection = True
+                self.send_error(400, "Bad Request", "malformed Content-Length or chunked body")
+                return
             req = Request.from_url(self.command, self.path, self.headers.items(), body)
             req.context["caller"] = "handler"
-            try:
-                resp = dispatch(service_of(req), req)
+            try:  # unsigned requests (browsers, public objects) are anonymous S3 requests
+                resp = dispatch(service_of(req, "s3"), req)
             except Exception as exc:  # pragma: no cover - a bug must not hang the handler
                 resp = Response.json({"message": f"internal error: {exc!r}"}, 500,
                                      {"x-amzn-ErrorType": "ServiceException"})
@@ -60,7 +92,7 @@ def _handler_class(dispatch: Callable[[str | None, Request], Response]) -> type[
             if self.command != "HEAD":
                 self.wfile.write(resp.body)
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
+        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = _serve
 
         def log_message(self, *args: Any) -> None:
             pass
