@@ -131,6 +131,11 @@ class Cloud:
         self._own_workdir = workdir is None
         self.workdir = workdir or _new_workdir()
         self.records = RecordLog()
+        from .runtime.supervisor import Supervisor
+
+        # Starts and contains this Cloud's environment processes; its guardian removes the work
+        # folder and kills what is left even if this interpreter is SIGKILLed.
+        self.supervisor = Supervisor(self.workdir, remove_workdir=self._own_workdir)
         self.platform = _CloudPlatform(account_concurrency=account_concurrency, keep_alive=keep_alive,
                                        placement=placement, max_environments=max_environments,
                                        seed=self.rng.randrange(2**32), id_prefix="env")
@@ -307,6 +312,7 @@ class Cloud:
         if self._gateway is not None:
             self._gateway.close()
         self.clock.close()
+        self.supervisor.close()
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
         _OPEN_CLOUDS.discard(self)

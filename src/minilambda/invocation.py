@@ -113,7 +113,7 @@ class Executor:
         """Initialise one provisioned environment ahead of any request."""
         from .runtime.environment import ProcessEnvironment
 
-        proc = ProcessEnvironment(self.spec_for(env, fv, PROVISIONED))
+        proc = ProcessEnvironment(self.spec_for(env, fv, PROVISIONED), self.cloud.supervisor)
         env.handle = proc
         init = proc.start()
         self._write_init_logs(proc.spec, init)
@@ -160,7 +160,7 @@ class Executor:
             if proc is None:
                 from .runtime.environment import ProcessEnvironment
 
-                proc = env.handle = ProcessEnvironment(self.spec_for(env, fv, init_type))
+                proc = env.handle = ProcessEnvironment(self.spec_for(env, fv, init_type), cloud.supervisor)
             spec: EnvironmentSpec = proc.spec
             if env.cold or not proc.alive:
                 init = proc.start(request_id=request_id)

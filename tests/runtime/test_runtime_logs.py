@@ -81,4 +81,4 @@ def test_json_log_format(make_env):
     assert info["level"] == "INFO" and info["requestId"] == request_id and info["logger"] == "root"
     assert info["message"] == "Lambda log message - logging module"
     error = json.loads(result.log_lines[2])
-    assert list(error)[:3] == ["timestamp", "level", "errorMessage"] and error["errorType"] == "Exception"
+    assert list(error)[:3] == ["timestamp", "log_level", "errorMessage"]  # aws-facts-2 §0: RIC log_error and error["errorType"] == "Exception"

@@ -48,6 +48,8 @@ class InitResult:
     error_payload: bytes | None = None  # {"errorMessage", "errorType", "requestId": "", "stackTrace"}
     error_type: str | None = None
     log_lines: list[str] = field(default_factory=list)  # output during INIT, one per line
+    status: str = "success"  # "success" | "error" | "timeout" (INIT_REPORT's Status)
+    max_memory_used_mb: int = 0
 
 
 @dataclass(slots=True)
