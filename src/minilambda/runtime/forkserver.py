@@ -355,10 +355,10 @@ def launch(sock, req, fds, inits, libc, bootstrap, wake):
 
 
 def child(raw):
-    """The spawn path: this fresh interpreter is the environment's init (fd 3: the report pipe)."""
+    """The spawn path: this fresh interpreter is the environment's init (report pipe: ``report_fd``)."""
     req = json.loads(raw)
     lifeline = os.dup(0)
-    run_environment(req, os.dup(1), 3, lifeline, Libc(), None)
+    run_environment(req, os.dup(1), req["report_fd"], lifeline, Libc(), None)
 
 
 if __name__ == "__main__":

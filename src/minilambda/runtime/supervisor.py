@@ -134,7 +134,8 @@ class Supervisor:
             raise ValueError(f"mode must be 'fork' or 'spawn', got {mode!r}")
         self.mode = mode
         self.workdir = workdir
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the fork servers and cgroup numbering
+        self._guard_lock = threading.Lock()  # the guardian's pipe
         self._servers: dict[str, tuple[subprocess.Popen[bytes], socket.socket]] = {}
         self._mounts: set[str] = set()
         self._count = 0
@@ -333,7 +334,7 @@ class Supervisor:
         if guardian is None or guardian.stdin is None or self.cgroup_root:
             return
         try:
-            with self._lock:
+            with self._guard_lock:
                 guardian.stdin.write(f"{op}{pgid}\n".encode())
                 guardian.stdin.flush()
         except (BrokenPipeError, OSError, ValueError):
