@@ -53,6 +53,8 @@ class Executor:
         self.cloud = cloud
         self.lock = threading.RLock()  # guards the platform model
         self._reap_timer: Any = None
+        self.timeout_line = False  # also log the older "Task timed out after N.NN seconds" line
+        self.init_timeout = 10.0  # AWS's cap on an on-demand INIT phase (seconds); tests shorten it
 
     # -- environments ------------------------------------------------------------------------
 
@@ -72,7 +74,7 @@ class Executor:
             architecture=fv.architecture, ephemeral_storage=int(fv.config["EphemeralStorage"]["Size"]),
             log_format=fv.config["LoggingConfig"].get("LogFormat", "Text"),
             log_level=fv.config["LoggingConfig"].get("ApplicationLogLevel"),
-            python_executable=sys.executable, runtime_dir=cloud.runtime_dir,
+            python_executable=sys.executable, runtime_dir=cloud.runtime_dir, init_timeout=self.init_timeout,
         )
 
     def on_created(self, env: Environment, now: float) -> None:
@@ -123,9 +125,83 @@ class Executor:
             # retries INIT and reports the error, as AWS does.
             env.initialized = init.ok
 
-    def _write_init_logs(self, spec: EnvironmentSpec, init: InitResult) -> None:
-        lines = [loglines.init_start_line(spec.runtime, _host_python(), spec.region)] + list(init.log_lines)
+    def _write_init_logs(self, spec: EnvironmentSpec, init: InitResult, when: float | None = None) -> None:
+        """INIT_START, the output of INIT, and INIT_REPORT when INIT failed or timed out."""
+        when = self.cloud.clock.now() if when is None else when
+        if spec.log_format.upper() == "JSON":
+            lines = list(init.log_lines) + loglines.json_init_records(
+                when, spec.initialization_type, "init", init.status, init.init_ms, spec.runtime, spec.function_name,
+                spec.version, init.error_type if init.status == "error" else None, spec.region)
+        else:
+            lines = [loglines.init_start_line(spec.runtime, _host_python(), spec.region)] + list(init.log_lines)
+            if not init.ok:
+                lines.append(loglines.init_report_line(init.init_ms, "init", init.status,
+                                                       init.error_type if init.status == "error" else None))
         self.cloud.logs.write(spec.log_group, spec.log_stream, lines)
+
+    def _run(self, proc: Any, suppressed: InitResult | None, request_id: str, payload: bytes, invoked_arn: str,
+             client_context: str | None, timeout: float) -> InvokeResult:
+        """The invoke phase; after a suppressed INIT its time counts in the invoke's duration."""
+        if suppressed is None:
+            return proc.invoke(request_id, payload, invoked_arn, client_context=client_context)
+        if not suppressed.ok:
+            outcome = Outcome.TIMEOUT if suppressed.status == "timeout" else Outcome.INIT_ERROR
+            return InvokeResult(outcome=outcome.value, payload=suppressed.error_payload or b"{}",
+                                function_error="Unhandled", error_type=suppressed.error_type,
+                                duration_ms=suppressed.init_ms, max_memory_used_mb=suppressed.max_memory_used_mb,
+                                environment_alive=False)
+        left = max(timeout - suppressed.init_ms / 1000.0, 0.001)
+        result = proc.invoke(request_id, payload, invoked_arn, client_context=client_context, timeout=left)
+        result.duration_ms += suppressed.init_ms
+        if result.outcome == Outcome.TIMEOUT.value:
+            result.duration_ms = timeout * 1000.0
+        return result
+
+    def _invoke_lines(self, spec: EnvironmentSpec, suppressed: InitResult | None, result: InvokeResult,
+                      request_id: str, t_start: float, t_end: float, duration_ms: float, billed: int,
+                      init_ms: float | None) -> list[str]:
+        """The invocation's log events, Text or JSON format, with AWS's suppressed-init order."""
+        text = spec.log_format.upper() != "JSON"
+        lines: list[str] = []
+        if suppressed is not None:
+            lines += suppressed.log_lines
+            if text and not suppressed.ok:
+                lines.append(loglines.init_report_line(suppressed.init_ms, "invoke", suppressed.status,
+                                                       suppressed.error_type if suppressed.status == "error" else None))
+            elif not text:
+                lines += loglines.json_init_records(
+                    t_start, spec.initialization_type, "invoke", suppressed.status, suppressed.init_ms, spec.runtime,
+                    spec.function_name, spec.version, suppressed.error_type if not suppressed.ok else None,
+                    spec.region)[1:]
+        lines.append(loglines.start_line(request_id, spec.version) if text
+                     else loglines.json_start_record(t_start, request_id, spec.version))
+        lines += result.log_lines
+        status, error_type = _report_status(result)
+        if text:
+            lines += self._failure_lines(result, suppressed, request_id, t_end, duration_ms)
+            lines.append(loglines.end_line(request_id))
+            lines.append(loglines.report_line(request_id, duration_ms, billed, spec.memory_size,
+                                              result.max_memory_used_mb, init_ms, status, error_type))
+        else:
+            json_status = status or ("success" if result.outcome == Outcome.SUCCESS.value else "error")
+            lines += loglines.json_end_records(t_end, request_id, json_status, duration_ms, billed, spec.memory_size,
+                                               result.max_memory_used_mb, init_ms,
+                                               None if json_status == "success" else (error_type or result.error_type),
+                                               len(result.payload) if result.outcome == "success" else 0)
+        return lines
+
+    def _failure_lines(self, result: InvokeResult, suppressed: InitResult | None, request_id: str,
+                       t_end: float, duration_ms: float) -> list[str]:
+        """The platform's own lines about a failure, between the handler's output and END."""
+        if result.outcome == Outcome.TIMEOUT.value:
+            return [loglines.timed_out_line(t_end, request_id, duration_ms / 1000.0)] if self.timeout_line else []
+        if result.outcome == Outcome.CRASH.value or (suppressed is not None and not suppressed.ok
+                                                     and result.error_type == "Runtime.ExitError"):
+            message = _error_message(result.payload).partition(" Error: ")[2]
+            return [loglines.runtime_exit_line(request_id, message, "Runtime.ExitError")]
+        if suppressed is not None and not suppressed.ok:
+            return ["Unknown application error occurred\nRuntime.Unknown"]
+        return []
 
     # -- the invoke path ---------------------------------------------------------------------
 
@@ -156,26 +232,24 @@ class Executor:
         init_type = env.kind
         try:
             proc = env.handle
-            init: InitResult | None = None
             if proc is None:
                 from .runtime.environment import ProcessEnvironment
 
                 proc = env.handle = ProcessEnvironment(self.spec_for(env, fv, init_type), cloud.supervisor)
             spec: EnvironmentSpec = proc.spec
+            init = suppressed = None
             if env.cold or not proc.alive:
                 init = proc.start(request_id=request_id)
-                self._write_init_logs(spec, init)
-            if init is not None and not init.ok:
-                result = InvokeResult(outcome=Outcome.INIT_ERROR.value, payload=init.error_payload or b"{}",
-                                      function_error="Unhandled", error_type=init.error_type, duration_ms=0.0,
-                                      max_memory_used_mb=0, environment_alive=False)
-            else:
-                result = proc.invoke(request_id, payload, invoked_arn, client_context=client_context)
+                self._write_init_logs(spec, init, start)
+                if not init.ok:  # AWS retries INIT inside the first invoke, under the function's timeout
+                    suppressed = proc.start(request_id=request_id, timeout=fv.timeout)
+            result = self._run(proc, suppressed, request_id, payload, invoked_arn, client_context, fv.timeout)
         except BaseException:
             with self.lock:
                 platform.discard(env, clock.now())
             raise
-        init_ms = init.init_ms if init is not None else 0.0
+        normal_init = init is not None and init.ok
+        init_ms = init.init_ms if normal_init else 0.0
         duration_ms = result.duration_ms
         model = fn.duration_model
         if model is not None and result.outcome == Outcome.SUCCESS.value:
@@ -202,10 +276,8 @@ class Executor:
             environment_id=env.id, error_type=result.error_type, invocation_type=invocation_type,
             qualifier=qualifier, initialization_type=init_type, architecture=fv.architecture,
             runtime=fv.runtime, ephemeral_storage_mb=int(fv.config["EphemeralStorage"]["Size"]), trigger=trigger)
-        lines = [loglines.start_line(request_id, fv.version)] + list(result.log_lines)
-        lines.append(loglines.end_line(request_id))
-        lines.append(loglines.report_line(request_id, duration_ms, billed, fv.memory_size,
-                                          result.max_memory_used_mb, init_ms if cold else None))
+        lines = self._invoke_lines(spec, suppressed, result, request_id, start + init_ms / 1000.0, end,
+                                   duration_ms, billed, init_ms if normal_init else None)
         cloud.logs.write(spec.log_group, spec.log_stream, lines, timestamp=end if clock.virtual else None)
         cloud.records.invocations.append(rec)
         reset = not result.environment_alive
@@ -234,6 +306,23 @@ def parse_payload(payload: bytes) -> bytes:
 def encode_tail(lines: list[str]) -> str:
     """``X-Amz-Log-Result``: base64 of the last 4 KB of the invocation's log."""
     return loglines.tail(lines)
+
+
+def _report_status(result: InvokeResult) -> tuple[str | None, str | None]:
+    """REPORT's ``Status`` and ``Error Type`` for an outcome (None for success and handler errors)."""
+    if result.outcome == Outcome.TIMEOUT.value:
+        return "timeout", None
+    if result.outcome == Outcome.OUT_OF_MEMORY.value:
+        return "error", "Runtime.OutOfMemory"
+    return None, None
+
+
+def _error_message(payload: bytes) -> str:
+    try:
+        value = json.loads(payload).get("errorMessage", "")
+    except (ValueError, AttributeError):
+        return ""
+    return value if isinstance(value, str) else ""
 
 
 def _host_python() -> str:

@@ -196,7 +196,7 @@ class ProcessEnvironment:
         """Start the runtime and wait until INIT is done (its first ``GET /next``) or failed.
 
         *request_id* is only used in the text of a platform error (runtime exit, missing
-        bootstrap); *timeout* bounds INIT (default 10 s, AWS's INIT limit).
+        bootstrap); *timeout* bounds INIT (default ``spec.init_timeout``: 10 s, AWS's INIT limit).
         """
         if self._closed:
             raise RuntimeError("this environment is closed")
@@ -220,7 +220,7 @@ class ProcessEnvironment:
         finally:
             os.close(out_w)
         self._attach(launched, out_r)
-        limit = INIT_TIMEOUT if timeout is None else timeout
+        limit = spec.init_timeout if timeout is None else timeout
         reason = self._wait(t0 + limit)
         init_ms = (time.perf_counter() - t0) * 1000.0
         return self._init_result(reason, init_ms, rid, limit)

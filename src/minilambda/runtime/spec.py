@@ -37,6 +37,7 @@ class EnvironmentSpec:
     log_level: str | None = None  # AWS_LAMBDA_LOG_LEVEL, only with JSON log format
     python_executable: str | None = None  # the host interpreter for python3.x runtimes
     runtime_dir: str | None = None  # boto3/botocore and their dependencies, nothing else
+    init_timeout: float = 10.0  # AWS's cap on an on-demand INIT phase, seconds
 
 
 @dataclass(slots=True)
