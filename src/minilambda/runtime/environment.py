@@ -22,7 +22,9 @@ import sys
 import time
 from typing import Any
 
+from . import telemetry
 from .api_server import Conn, RuntimeApiServer
+from .extensions import EXTENSION_API, ExtensionsHub, discover, extension_environment
 from .folder import BOOTSTRAP_PATH, build_runtime_dir, under  # noqa: F401  (build_runtime_dir: re-export)
 from .payloads import (MAX_RESPONSE_BYTES, TOO_LARGE_PAYLOAD, compact, error_type_of,  # noqa: F401
                        exit_message, exit_payload, timeout_payload)
@@ -59,6 +61,7 @@ class ProcessEnvironment:
         self._status_fd = -1
         self._report = b""
         self._exit: tuple[int, int] | None = None  # (exit code, max rss kB) as the init reported
+        self._report_eof = False
         self._peak_seen_kb = 0
         self._next: Conn | None = None
         self._chunks: list[bytes] = []
@@ -76,6 +79,11 @@ class ProcessEnvironment:
         self._credentials = ("ASIA" + secrets.token_hex(8).upper(), secrets.token_urlsafe(30),
                              "IQoJb3JpZ2luX2VjE" + secrets.token_urlsafe(96))
         self._want_private_tmp = sys.platform.startswith("linux") and not self._needs_host_tmp()
+        self._extension_paths = discover(spec.layer_root)
+        self._hub: ExtensionsHub | None = None
+        self._go_fd = -1
+        self._subscriptions: list[telemetry.Subscription] = []
+        self._ext_exits: dict[str, int] = {}
 
     def _needs_host_tmp(self) -> bool:
         """True if code, layers, runtime or interpreter live under /tmp (a private /tmp would hide them)."""
@@ -181,8 +189,10 @@ class ProcessEnvironment:
     def _request(self) -> dict[str, Any] | None:
         """What the supervisor needs to start the runtime; None if a custom runtime has no bootstrap."""
         spec = self.spec
-        request: dict[str, Any] = {"env": self.environment_variables(), "cwd": spec.task_root,
-                                   "layer": spec.layer_root, "tmp": None, "exec": None}
+        env = self.environment_variables()
+        request: dict[str, Any] = {"env": env, "cwd": spec.task_root, "layer": spec.layer_root, "tmp": None,
+                                   "exec": None, "extensions": self._extension_paths,
+                                   "ext_env": extension_environment(env)}
         if self._want_private_tmp:
             self.tmp_size_limited = self.supervisor.mount_tmp(spec.tmp_dir, spec.ephemeral_storage)
             request["tmp"] = spec.tmp_dir
@@ -213,17 +223,77 @@ class ProcessEnvironment:
             return InitResult(False, 0.0, compact({"errorType": "Runtime.InvalidEntrypoint", "errorMessage": message}),
                               "Runtime.InvalidEntrypoint", status="error")
         out_r, out_w = os.pipe()
+        go_r = -1
+        if self._extension_paths:
+            go_r, self._go_fd = os.pipe()
+        self._new_hub()
         t0 = time.perf_counter()
         try:
             launched = self.supervisor.launch(request, out_w, spec.python_executable or sys.executable,
-                                              spec.memory_size + MEMORY_BACKSTOP_MB + spec.ephemeral_storage)
+                                              spec.memory_size + MEMORY_BACKSTOP_MB + spec.ephemeral_storage, go_r)
         finally:
             os.close(out_w)
+            if go_r >= 0:
+                os.close(go_r)
         self._attach(launched, out_r)
         limit = spec.init_timeout if timeout is None else timeout
-        reason = self._wait(t0 + limit)
+        reason = self._init_extensions(t0 + limit)
+        if reason == "done":
+            self._phase = "init"
+            reason = self._wait(t0 + limit)
         init_ms = (time.perf_counter() - t0) * 1000.0
-        return self._init_result(reason, init_ms, rid, limit)
+        result = self._init_result(reason, init_ms, rid, limit)
+        self._after_init(result)
+        return result
+
+    def _new_hub(self) -> None:
+        spec = self.spec
+        self._hub = ExtensionsHub({"accountId": spec.account_id, "functionName": spec.function_name,
+                                   "functionVersion": spec.version, "handler": spec.handler}, self._extension_paths)
+        self._subscriptions = []
+        self._ext_exits = {}
+
+    def _init_extensions(self, deadline: float) -> str:
+        """Let every external extension register, then let the runtime start its INIT."""
+        if self._go_fd < 0:
+            return "done"
+        self._phase = "ext-init"
+        reason = self._wait(deadline, done=True)
+        hub = self._hub
+        ok = reason == "done" and hub is not None and hub.init_error is None and not self._ext_exits
+        go, self._go_fd = self._go_fd, -1
+        if ok:
+            os.write(go, b"g")  # the runtime starts its INIT
+        os.close(go)  # without the byte, the waiting runtime exits
+        if ok:
+            return "done"
+        return reason if reason != "done" else "extension"
+
+    def _after_init(self, result: InitResult) -> None:
+        """EXTENSION and TELEMETRY lines, and the INIT records for telemetry subscribers."""
+        hub = self._hub
+        if hub is None or not hub.extensions:
+            return
+        hub.registration_open = False
+        result.log_lines[:0] = hub.log_lines() + [telemetry.subscribed_line(s) for s in self._subscriptions]
+        now = time.time()
+        events = [_event(now, "platform.initStart", {"initializationType": self.spec.initialization_type,
+                                                    "phase": "init", "functionName": self.spec.function_name,
+                                                    "functionVersion": self.spec.version})]
+        events += [_event(now, "platform.extension", {"name": e.name, "state": "Ready", "events": e.events})
+                   for e in hub.extensions.values()]
+        events += [_event(now, "platform.telemetrySubscription", {"name": s.extension, "state": "Subscribed",
+                                                                 "types": list(s.types)}) for s in self._subscriptions]
+        events += [_event(now, "function", line) for line in result.log_lines if not line.startswith(("EXTENSION\t",
+                                                                                                   "TELEMETRY\t"))]
+        status = {"initializationType": self.spec.initialization_type, "phase": "init", "status": result.status}
+        events += [_event(now, "platform.initRuntimeDone", status),
+                   _event(now, "platform.initReport", dict(status, metrics={"durationMs": round(result.init_ms, 3)}))]
+        self._deliver(events)
+
+    def _deliver(self, events: list[dict]) -> None:
+        for sub in self._subscriptions:
+            telemetry.deliver(sub, events)
 
     def _attach(self, launched: Launched, out_r: int) -> None:
         """Watch a freshly launched runtime: its output, its init's reports, its memory."""
@@ -250,6 +320,8 @@ class ProcessEnvironment:
             return InitResult(True, init_ms, log_lines=self._take_lines(), status="success",
                               max_memory_used_mb=self._max_memory_mb())
         used = self._max_memory_mb()
+        if reason == "extension":
+            return self._extension_init_failure(rid, init_ms, used)
         if self._init_error is not None:
             payload, error_type = self._init_error
             self._wait_exit(1.0)
@@ -269,6 +341,21 @@ class ProcessEnvironment:
             error_type = "Runtime.ExitError"
         return InitResult(False, init_ms, exit_payload(rid, code), error_type, self._take_lines(), status="error",
                           max_memory_used_mb=used)
+
+    def _extension_init_failure(self, rid: str, init_ms: float, used: int) -> InitResult:
+        """INIT failed because an extension crashed or posted /init/error."""
+        hub = self._hub
+        if hub is not None and hub.init_error is not None:
+            error_type, body = hub.init_error
+            message = f"RequestId: {rid} Error: an extension reported {error_type}"
+        else:
+            error_type = "Extension.Crash"
+            name, code = next(iter(self._ext_exits.items()))
+            message = f"RequestId: {rid} Error: extension {name} exited: {exit_message(code)}"
+            body = b""
+        self._end_process()
+        return InitResult(False, init_ms, compact({"errorType": error_type, "errorMessage": message}), error_type,
+                          self._take_lines(), status="error", max_memory_used_mb=used)
 
     def invoke(self, request_id: str, payload: bytes, invoked_function_arn: str, *,
                client_context: str | None = None, trace_id: str | None = None,
@@ -293,8 +380,12 @@ class ProcessEnvironment:
         self._phase = "invoke"
         self._rid = request_id
         self._result = None
+        trace_id = trace_id or self._trace_id()
         self._send_event(conn, request_id, payload or b"{}", invoked_function_arn, limit, client_context,
                          trace_id, tenant_id)
+        if self._hub is not None and self._hub.extensions:
+            self._hub.send_invoke(self._server.reply, request_id, int((time.time() + limit) * 1000),
+                                  invoked_function_arn, trace_id)
         reason = self._wait(deadline)
         result = self._result
         duration_ms = (time.perf_counter() - t0) * 1000.0
@@ -306,11 +397,29 @@ class ProcessEnvironment:
             return self._failed(request_id, "memory", t0, limit, used)
         kind = result[0]
         if kind == "response":
-            return InvokeResult("success", result[1], None, None, duration_ms, used, self._take_lines(), result[2])
+            done = InvokeResult("success", result[1], None, None, duration_ms, used, self._take_lines(), result[2])
+            self._report_invoke(request_id, done)
+            return done
         if kind is _TOO_LARGE:
             return InvokeResult("error", TOO_LARGE_PAYLOAD, "Unhandled", "Function.ResponseSizeTooLarge",
                                 duration_ms, used, self._take_lines())
-        return InvokeResult("error", result[1], "Unhandled", result[2], duration_ms, used, self._take_lines())
+        failed = InvokeResult("error", result[1], "Unhandled", result[2], duration_ms, used, self._take_lines())
+        self._report_invoke(request_id, failed)
+        return failed
+
+    def _report_invoke(self, request_id: str, result: InvokeResult) -> None:
+        """Telemetry for one invocation: platform.start, function lines, runtimeDone, report."""
+        if not self._subscriptions:
+            return
+        now = time.time()
+        status = "success" if result.outcome == "success" else "error"
+        metrics = {"durationMs": round(result.duration_ms, 3), "billedDurationMs": int(-(-result.duration_ms // 1)),
+                   "memorySizeMB": self.spec.memory_size, "maxMemoryUsedMB": result.max_memory_used_mb}
+        events = [_event(now, "platform.start", {"requestId": request_id, "version": self.spec.version})]
+        events += [_event(now, "function", line) for line in result.log_lines]
+        events += [_event(now, "platform.runtimeDone", {"requestId": request_id, "status": status}),
+                   _event(now, "platform.report", {"requestId": request_id, "status": status, "metrics": metrics})]
+        self._deliver(events)
 
     def _send_event(self, conn: Conn, request_id: str, body: bytes, arn: str, limit: float,
                     client_context: str | None, trace_id: str | None, tenant_id: str | None) -> None:
@@ -339,6 +448,21 @@ class ProcessEnvironment:
         if self._launched is not None:
             self._end_process()
 
+    def _shutdown_extensions(self, reason: str) -> None:
+        """AWS's shutdown phase: the runtime stops, extensions get SHUTDOWN and up to 2 s to finish."""
+        hub, launched = self._hub, self._launched
+        if hub is None or launched is None or not any("SHUTDOWN" in e.events for e in hub.extensions.values()):
+            return
+        if not self._exited:
+            try:
+                os.kill(launched.pid, signal.SIGKILL)
+            except OSError:
+                pass
+        limit = hub.shutdown_limit()
+        hub.send_shutdown(self._server.reply, reason, int((time.time() + limit) * 1000))
+        self._phase = "shutdown"
+        self._wait(time.perf_counter() + limit, done=True)
+
     def close(self) -> None:
         """Kill the process and release the Runtime API endpoint (and /tmp mount) for good."""
         self.kill()
@@ -362,12 +486,12 @@ class ProcessEnvironment:
         if used is None:
             used = self._max_memory_mb()
         if reason == "deadline":
-            self._end_process()
+            self._end_process("timeout")
             return InvokeResult("timeout", timeout_payload(request_id, limit), "Unhandled", "Sandbox.Timedout",
                                 limit * 1000.0, max(used, self._max_memory_mb()), self._take_lines(),
                                 environment_alive=False)
         duration_ms = (time.perf_counter() - t0) * 1000.0
-        code = self._end_process()
+        code = self._end_process("failure")
         used = max(used, self._max_memory_mb())
         if reason == "memory":
             code = -signal.SIGKILL
@@ -379,12 +503,14 @@ class ProcessEnvironment:
 
     # -- the event loop ------------------------------------------------------------------------
 
-    def _wait(self, deadline: float) -> str:
-        """Serve the Runtime API until the current phase is done; 'done'|'deadline'|'exited'|'memory'."""
+    def _wait(self, deadline: float, done: bool = False) -> str:
+        """Serve the Runtime API until the current phase is done; 'done'|'deadline'|'exited'|'memory'.
+
+        *done*: the runtime has nothing left to do in this phase (only extensions are waited for)."""
         select = self._sel.select
         server = self._server
         limit_kb = self.spec.memory_size * 1024
-        self._done = False
+        self._done = done
         next_check = time.perf_counter() + MEMORY_POLL_INTERVAL
         while True:
             now = time.perf_counter()
@@ -402,14 +528,23 @@ class ProcessEnvironment:
                     self._read_report()
                 else:
                     server.accept()
-            if self._done:
+            if self._done and self._extensions_settled():
                 return "done"
-            if self._exited:
+            if self._exited and self._phase != "shutdown":
                 return "exited"
             if not events or now >= next_check:  # a long invoke: watch resident memory
                 next_check = now + MEMORY_POLL_INTERVAL
                 if self._peak_kb() > limit_kb:
                     return "memory"
+
+    def _extensions_settled(self) -> bool:
+        """Whether the extensions let the current phase end (all registered / all back at next)."""
+        hub = self._hub
+        if hub is None or not hub.extensions and self._phase != "ext-init":
+            return True
+        if self._phase == "ext-init":
+            return hub.all_external_registered() or hub.init_error is not None or bool(self._ext_exits)
+        return hub.all_waiting()
 
     def _on_too_large(self, conn: Conn) -> None:
         if self._phase == "invoke" and self._result is None:
@@ -419,7 +554,7 @@ class ProcessEnvironment:
     def _read_report(self) -> None:
         """Read the init's report pipe: ``exit <code> <max rss kB>``, or EOF (the init is gone)."""
         launched = self._launched
-        if launched is None or self._exited:
+        if launched is None or self._report_eof:
             return
         try:
             data = os.read(launched.report_fd, 4096)
@@ -428,8 +563,9 @@ class ProcessEnvironment:
         except OSError:
             data = b""
         self._parse_report(data)
-        if not data:
-            self._exited = True
+        if not data:  # the init is gone
+            self._exited = self._report_eof = True
+            self._sel.unregister(launched.report_fd)
 
     def _parse_report(self, data: bytes) -> None:
         self._report += data
@@ -438,6 +574,16 @@ class ProcessEnvironment:
             if len(fields) == 3 and fields[0] == b"exit":
                 self._exit = (int(fields[1]), int(fields[2]))
                 self._exited = True
+            elif len(fields) == 3 and fields[0] == b"extexit":
+                self._on_extension_exit(fields[1].decode(), int(fields[2]))
+        self._report = self._report.rpartition(b"\n")[2]
+
+    def _on_extension_exit(self, name: str, code: int) -> None:
+        self._ext_exits[name] = code
+        if self._hub is not None:
+            for ext in self._hub.extensions.values():
+                if ext.name == name and ext.error is None:  # gone: no longer waited for
+                    ext.error = "exited" if code == 0 and self._phase == "shutdown" else "Extension.Crash"
 
     def _read_output(self) -> None:
         try:
@@ -474,6 +620,12 @@ class ProcessEnvironment:
     def _dispatch(self, conn: Conn, method: str, path: str, headers: dict[str, str], body: bytes) -> None:
         """Answer one Runtime API request."""
         reply = self._server.reply
+        if path.startswith(EXTENSION_API) and self._hub is not None:
+            self._hub.handle(conn, method, path, headers, body, reply)
+            return
+        if path == telemetry.TELEMETRY_API and method == "PUT":
+            self._subscribe(conn, headers, body)
+            return
         if path == _NEXT and method == "GET":
             self._next = conn
             if self._phase in ("init", "wait-next"):
@@ -505,6 +657,21 @@ class ProcessEnvironment:
             self._done = True
             return
         reply(conn, 404, _NOT_FOUND)
+
+    def _subscribe(self, conn: Conn, headers: dict[str, str], body: bytes) -> None:
+        """``PUT /2022-07-01/telemetry`` from a registered extension."""
+        hub = self._hub
+        ext = hub.extensions.get(headers.get("lambda-extension-identifier", "")) if hub is not None else None
+        if ext is None:
+            self._server.reply(conn, 403, compact({"errorMessage": "Unknown extension identifier",
+                                                   "errorType": "Extension.UnknownExtensionIdentifier"}))
+            return
+        sub = telemetry.parse_subscription(ext.name, body)
+        if isinstance(sub, str):
+            self._server.reply(conn, 400, compact({"errorType": "ValidationError", "errorMessage": sub}))
+            return
+        self._subscriptions.append(sub)
+        self._server.reply(conn, 200, b'"OK"')
 
     # -- process helpers -----------------------------------------------------------------------
 
@@ -553,12 +720,13 @@ class ProcessEnvironment:
                 elif key.data == _OUTPUT:
                     self._read_output()
 
-    def _end_process(self) -> int:
+    def _end_process(self, reason: str = "spindown") -> int:
         """End the runtime and all it started, wait for its init; return the runtime's exit code."""
         launched = self._launched
         code = -signal.SIGKILL
         if launched is not None:
             self._read_report()
+            self._shutdown_extensions(reason)
             self._peak_kb()
             self._parse_report(self.supervisor.kill(launched))
             if self._exit is not None:
@@ -573,10 +741,8 @@ class ProcessEnvironment:
         self._next = None
         launched = self._launched
         if launched is not None:
-            try:
+            if not self._report_eof:
                 self._sel.unregister(launched.report_fd)
-            except (KeyError, ValueError):
-                pass
             os.close(launched.report_fd)
         if self._out >= 0:
             try:
@@ -594,8 +760,15 @@ class ProcessEnvironment:
         self._launched = None
         self._report = b""
         self._exit = None
-        self._exited = False
+        self._exited = self._report_eof = False
         self._phase = "dead"
+
+
+def _event(when: float, kind: str, record: object) -> dict:
+    """One Telemetry API event envelope."""
+    from .log_lines import iso_ms
+
+    return {"time": iso_ms(when), "type": kind, "record": record}
 
 
 def _decode_client_context(value: str) -> str:

@@ -218,6 +218,8 @@ def run_environment(req, out_fd, report_fd, lifeline_fd, libc, bootstrap):
     stop = []
     signal.signal(signal.SIGCHLD, lambda *a: None)
     signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+    go_fd = req.get("go_fd", -1)
+    extensions = start_extensions(req, out_fd, (wake_r, wake_w, report_fd, lifeline_fd, go_fd))
     pid = os.fork()
     if pid == 0:
         signal.set_wakeup_fd(-1)
@@ -227,18 +229,28 @@ def run_environment(req, out_fd, report_fd, lifeline_fd, libc, bootstrap):
             if fd >= 0:
                 os.close(fd)
         try:
+            if go_fd >= 0:  # the runtime's INIT starts once every extension has registered
+                go = os.read(go_fd, 1)
+                os.close(go_fd)
+                if not go:
+                    os._exit(0)
             become_runtime(req, out_fd, bootstrap)
         finally:
             os._exit(127)
     os.close(out_fd)
+    if go_fd >= 0:
+        os.close(go_fd)
     os.write(report_fd, b"pid %d\n" % pid)
     # Joining a cgroup takes 10-20 ms (an RCU grace period), so it happens while the runtime
     # already runs its INIT; the subreaper contains anything started before the move.
     in_cgroup = join_cgroup(req.get("cgroup"), (pid, 0))
     join_cgroup(req.get("memcg"), (pid, 0))
-    status, maxrss = supervise(pid, wake_r, lifeline_fd, stop)
+    status, maxrss = supervise(pid, wake_r, lifeline_fd, stop, extensions, report_fd)
     if status is not None:
         os.write(report_fd, b"exit %d %d\n" % (status, maxrss))
+        while extensions and not stop:  # the shutdown phase: extensions finish; the platform ends it
+            if supervise(-1, wake_r, lifeline_fd, stop, extensions, report_fd) == (None, 0) and stop:
+                break
     if in_cgroup:
         try:
             with open(os.path.join(req["cgroup"], "cgroup.kill"), "w") as f:
@@ -249,8 +261,10 @@ def run_environment(req, out_fd, report_fd, lifeline_fd, libc, bootstrap):
     os._exit(0)
 
 
-def supervise(pid, wake_fd, lifeline_fd, stop):
-    """Wait for the runtime *pid* to end; return (exit code, max rss kB), or (None, 0) if stopped."""
+def supervise(pid, wake_fd, lifeline_fd, stop, extensions, report_fd):
+    """Wait for the runtime *pid* to end; return (exit code, max rss kB), or (None, 0) if stopped.
+
+    An extension that exits is reported as ``extexit <name> <code>``."""
     watched = [wake_fd] + ([lifeline_fd] if lifeline_fd >= 0 else [])
     while True:
         while True:
@@ -260,9 +274,13 @@ def supervise(pid, wake_fd, lifeline_fd, stop):
                 return None, 0
             if got == 0:
                 break
+            code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
             if got == pid:
-                code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
                 return code, usage.ru_maxrss
+            if got in extensions:
+                os.write(report_fd, ("extexit %s %d\n" % (extensions.pop(got), code)).encode())
+                if pid < 0 and not extensions:
+                    return None, 0
         if stop:
             return None, 0
         try:
@@ -273,6 +291,31 @@ def supervise(pid, wake_fd, lifeline_fd, stop):
             os.read(wake_fd, 512)
         if lifeline_fd in ready and not os.read(lifeline_fd, 512):
             return None, 0
+
+
+def start_extensions(req, out_fd, close_fds):
+    """Start every external extension (``/opt/extensions``) with its environment; {pid: name}."""
+    started = {}
+    for path in req.get("extensions") or ():
+        pid = os.fork()
+        if pid == 0:
+            try:
+                signal.set_wakeup_fd(-1)
+                for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGPIPE):
+                    signal.signal(sig, signal.SIG_DFL)
+                for fd in close_fds:
+                    if fd >= 0:
+                        os.close(fd)
+                null = os.open(os.devnull, os.O_RDONLY)
+                os.dup2(null, 0)
+                os.dup2(out_fd, 1)
+                os.dup2(out_fd, 2)
+                os.chdir(req["cwd"])
+                os.execve(path, [path], req["ext_env"])
+            finally:
+                os._exit(127)
+        started[pid] = os.path.basename(path)
+    return started
 
 
 # --- the fork server ---------------------------------------------------------------------------
@@ -341,6 +384,7 @@ def reap_inits(inits):
 def launch(sock, req, fds, inits, libc, bootstrap, wake):
     """Fork the environment init for *req*; answer its pid."""
     out_fd, report_fd = fds[0], fds[1]
+    req["go_fd"] = fds[2] if len(fds) > 2 else -1
     pid = os.fork()
     if pid == 0:
         try:

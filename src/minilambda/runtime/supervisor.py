@@ -164,10 +164,12 @@ class Supervisor:
 
     # -- starting -----------------------------------------------------------------------------
 
-    def launch(self, request: dict, out_fd: int, python: str, memory_limit_mb: int | None = None) -> Launched:
+    def launch(self, request: dict, out_fd: int, python: str, memory_limit_mb: int | None = None,
+               go_fd: int = -1) -> Launched:
         """Start one environment for *request* with its output on *out_fd*; returns when it forked.
 
-        *memory_limit_mb* caps the environment's memory (resident + its /tmp tmpfs) in a cgroup."""
+        *memory_limit_mb* caps the environment's memory (resident + its /tmp tmpfs) in a cgroup;
+        with *go_fd* the runtime waits for a byte on it (extensions register first)."""
         if self._closed:
             raise RuntimeError("this supervisor is closed")
         request = dict(request, cgroup=self._new_cgroup(self.cgroup_root),
@@ -176,9 +178,9 @@ class Supervisor:
         lifeline = -1
         try:
             if self.mode == "fork":
-                init_pid = self._fork(request, out_fd, report_w, python)
+                init_pid = self._fork(request, [out_fd, report_w] + ([go_fd] if go_fd >= 0 else []), python)
             else:
-                init_pid, lifeline = self._spawn(request, out_fd, report_w, python)
+                init_pid, lifeline = self._spawn(dict(request, go_fd=go_fd), out_fd, report_w, python)
         except BaseException:
             os.close(report_r)
             raise
@@ -188,10 +190,10 @@ class Supervisor:
         pid = _read_pid(report_r)
         return Launched(pid if pid else -1, init_pid, report_r, request["cgroup"], lifeline, request["memcg"])
 
-    def _fork(self, request: dict, out_fd: int, report_w: int, python: str) -> int:
+    def _fork(self, request: dict, fds: list[int], python: str) -> int:
         with self._lock:
             _, sock = self._server(python)
-            socket.send_fds(sock, [json.dumps(request).encode()], [out_fd, report_w])
+            socket.send_fds(sock, [json.dumps(request).encode()], fds)
             return int(json.loads(sock.recv(4096))["pid"])
 
     def _spawn(self, request: dict, out_fd: int, report_w: int, python: str) -> tuple[int, int]:
@@ -199,7 +201,8 @@ class Supervisor:
         try:
             proc = subprocess.Popen([python, "-I", "-S", "-B", "-u", FORKSERVER_PATH, "child",
                                      json.dumps(dict(request, report_fd=report_w))],
-                                    stdin=life_r, stdout=out_fd, stderr=subprocess.STDOUT, pass_fds=(report_w,),
+                                    stdin=life_r, stdout=out_fd, stderr=subprocess.STDOUT,
+                                    pass_fds=(report_w,) + ((request["go_fd"],) if request["go_fd"] >= 0 else ()),
                                     close_fds=True, cwd="/")
         finally:
             os.close(life_r)
