@@ -112,3 +112,49 @@ def test_invocation_lasts_until_extensions_are_done_and_they_get_invoke_and_shut
     with open(os.path.join(tmp, "events.jsonl")) as f:
         last = [json.loads(line) for line in f][-1]
     assert last["eventType"] == "SHUTDOWN" and last["shutdownReason"] == "spindown"
+
+
+INTERNAL = '''import json, os, threading, urllib.request
+base = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2020-01-01/extension"
+seen = []
+req = urllib.request.Request(base + "/register", method="POST", data=b'{"events": ["INVOKE"]}',
+                             headers={"Lambda-Extension-Name": "in-process"})
+ident = urllib.request.urlopen(req).headers["Lambda-Extension-Identifier"]  # during INIT, as AWS requires
+def loop():
+    while True:
+        req = urllib.request.Request(base + "/event/next", headers={"Lambda-Extension-Identifier": ident})
+        seen.append(json.loads(urllib.request.urlopen(req).read())["requestId"])
+threading.Thread(target=loop, daemon=True).start()
+def handler(event, context):
+    return seen
+'''
+
+
+def test_internal_extension_in_the_runtime_process(make_env, base_dir):
+    task = os.path.join(base_dir, "internal-" + rid()[:8])
+    os.makedirs(task)
+    with open(os.path.join(task, "app.py"), "w") as f:
+        f.write(INTERNAL)
+    env = make_env("app.handler", task_root=task)
+    assert env.start().ok
+    first = rid()
+    assert env.invoke(first, b"{}", ARN).outcome == "success"
+    assert json.loads(env.invoke(rid(), b"{}", ARN).payload)[0] == first
+
+
+def test_layer_extension_through_a_cloud():
+    from minilambda import Cloud, zip_files
+
+    with Cloud(clock="virtual", seed=3) as cloud:
+        lam = cloud.client("lambda")
+        layer = lam.publish_layer_version(LayerName="ext", Content={"ZipFile": zip_files(
+            {"extensions/my-ext": EXTENSION.format(python=sys.executable)})})["LayerVersionArn"]
+        lam.create_function(FunctionName="f", Runtime="python3.12", Handler="app.handler", Timeout=10,
+                            Role="arn:aws:iam::123456789012:role/r", Layers=[layer],
+                            Code={"ZipFile": zip_files({"app.py": HANDLER})})
+        lam.invoke(FunctionName="f")
+        lines = cloud.log_lines("f")
+        assert "EXTENSION\tName: my-ext\tState: Ready\tEvents: [INVOKE, SHUTDOWN]\n" in lines
+        report = [line for line in lines if line.startswith("REPORT")][-1]
+        assert cloud.invocations[-1].duration_ms >= 200  # billed until the extension is done
+        assert f"Duration: {cloud.invocations[-1].duration_ms:.2f} ms" in report

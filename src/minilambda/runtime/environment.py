@@ -31,7 +31,6 @@ from .payloads import (MAX_RESPONSE_BYTES, TOO_LARGE_PAYLOAD, compact, error_typ
 from .spec import EnvironmentSpec, InitResult, InvokeResult
 from .supervisor import FORKSERVER_PATH, Launched, Supervisor
 
-INIT_TIMEOUT = 10.0  # AWS's INIT phase limit, seconds
 MEMORY_POLL_INTERVAL = 0.05  # how often resident memory is checked during a long invoke, seconds
 MEMORY_BACKSTOP_MB = 64  # the cgroup's hard cap: MemorySize + /tmp size + this; the resident watch is exact
 USER_OVERRIDABLE = ("TZ", "LANG", "PATH", "LD_LIBRARY_PATH", "PYTHONPATH")  # AWS sets them; functions may too
@@ -272,9 +271,10 @@ class ProcessEnvironment:
     def _after_init(self, result: InitResult) -> None:
         """EXTENSION and TELEMETRY lines, and the INIT records for telemetry subscribers."""
         hub = self._hub
+        if hub is not None:
+            hub.registration_open = False  # extensions register during INIT only
         if hub is None or not hub.extensions:
             return
-        hub.registration_open = False
         result.log_lines[:0] = hub.log_lines() + [telemetry.subscribed_line(s) for s in self._subscriptions]
         now = time.time()
         events = [_event(now, "platform.initStart", {"initializationType": self.spec.initialization_type,
