@@ -83,6 +83,8 @@ def test_runtimes_die_when_the_platform_process_is_killed(base_dir, runtime_dir)
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait()
         assert wait_gone(pids) == set()
+        tmp = os.path.join(base_dir, "orphan-tmp")
+        assert wait_for(lambda: not mounted_under(tmp)), "the guardian unmounts the environments' /tmp"
     finally:
         parent.kill()
         parent.wait()
@@ -138,6 +140,12 @@ def test_a_sigkilled_owner_leaves_no_process_and_no_work_folder():
     finally:
         parent.kill()
         parent.wait()
+
+
+def mounted_under(prefix: str) -> list[str]:
+    """Mount points whose path starts with *prefix*."""
+    with open("/proc/self/mountinfo") as f:
+        return [line.split()[4] for line in f if line.split()[4].startswith(prefix)]
 
 
 def wait_for(condition, timeout: float = 10.0) -> bool:

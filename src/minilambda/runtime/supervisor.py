@@ -35,10 +35,13 @@ _GUARDIAN_CODE = r"""
 import os, signal, sys, shutil
 cgroup_root, workdir, memcg_root = sys.argv[1], sys.argv[2], sys.argv[3]
 signal.signal(signal.SIGINT, signal.SIG_IGN)
-groups = set()
+groups, mounts = set(), set()
 for line in sys.stdin:
-    op, pgid = line[0], int(line[1:])
-    (groups.add if op == "+" else groups.discard)(pgid)
+    op, arg = line[0], line[1:].rstrip("\n")
+    if op in "+-":
+        (groups.add if op == "+" else groups.discard)(int(arg))
+    else:
+        (mounts.add if op == "m" else mounts.discard)(arg)
 for pgid in groups:
     try:
         os.killpg(pgid, signal.SIGKILL)
@@ -68,6 +71,11 @@ for _ in range(100 if memcg_root else 0):
             os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
+if mounts:
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    for point in mounts:
+        libc.umount2(point.encode(), 2)
 if workdir:
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
@@ -269,6 +277,7 @@ class Supervisor:
         if libc is None or libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options) != 0:
             return False
         self._mounts.add(path)
+        self._tell_guardian(f"m{path}")
         return True
 
     def release_tmp(self, path: str) -> None:
@@ -278,6 +287,7 @@ class Supervisor:
             libc = _libc()
             if libc is not None:
                 libc.umount2(path.encode(), MNT_DETACH)
+            self._tell_guardian(f"u{path}")
 
     def close(self) -> None:
         """End every environment, the fork servers and the guardian (which cleans up after them)."""
@@ -353,13 +363,18 @@ class Supervisor:
                                 stderr=subprocess.DEVNULL, close_fds=True, start_new_session=True, cwd="/")
 
     def _guard(self, op: str, pgid: int) -> None:
-        """Tell the guardian about a process group to kill if this interpreter dies."""
+        """Tell the guardian about a process group to kill if this interpreter dies (no cgroups)."""
+        if not (self.cgroup_root or self.memcg_root):
+            self._tell_guardian(f"{op}{pgid}")
+
+    def _tell_guardian(self, line: str) -> None:
+        """One line to the guardian: ``+pgid``/``-pgid`` (groups), ``m<path>``/``u<path>`` (mounts)."""
         guardian = self._guardian
-        if guardian is None or guardian.stdin is None or self.cgroup_root or self.memcg_root:
+        if guardian is None or guardian.stdin is None:
             return
         try:
             with self._guard_lock:
-                guardian.stdin.write(f"{op}{pgid}\n".encode())
+                guardian.stdin.write(f"{line}\n".encode())
                 guardian.stdin.flush()
         except (BrokenPipeError, OSError, ValueError):
             pass
