@@ -230,6 +230,14 @@ class ProcessEnvironment:
         try:
             launched = self.supervisor.launch(request, out_w, spec.python_executable or sys.executable,
                                               spec.memory_size + MEMORY_BACKSTOP_MB + spec.ephemeral_storage, go_r)
+        except (OSError, RuntimeError) as exc:  # the machine could not start a process
+            os.close(out_r)
+            if self._go_fd >= 0:
+                os.close(self._go_fd)
+                self._go_fd = -1
+            message = f"RequestId: {rid} Error: Unknown application error occurred ({exc})"
+            return InitResult(False, 0.0, compact({"errorType": "Runtime.Unknown", "errorMessage": message}),
+                              "Runtime.Unknown", status="error")
         finally:
             os.close(out_w)
             if go_r >= 0:

@@ -385,7 +385,13 @@ def launch(sock, req, fds, inits, libc, bootstrap, wake):
     """Fork the environment init for *req*; answer its pid."""
     out_fd, report_fd = fds[0], fds[1]
     req["go_fd"] = fds[2] if len(fds) > 2 else -1
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # EAGAIN/ENOMEM: answer 0, keep serving
+        for fd in fds:
+            os.close(fd)
+        sock.send(b'{"pid": 0}')
+        return
     if pid == 0:
         try:
             signal.set_wakeup_fd(-1)

@@ -194,6 +194,9 @@ class Supervisor:
             raise
         finally:
             os.close(report_w)
+        if init_pid <= 0:
+            os.close(report_r)
+            raise RuntimeError("the fork server could not start an environment (fork failed)")
         self._guard("+", init_pid)
         pid = _read_pid(report_r)
         return Launched(pid if pid else -1, init_pid, report_r, request["cgroup"], lifeline, request["memcg"])
@@ -250,10 +253,11 @@ class Supervisor:
             kill_cgroup_v1(launched.memcg)
         if launched.lifeline_fd >= 0:
             os.close(launched.lifeline_fd)
-        try:
-            os.killpg(launched.init_pid, 9)  # the init (its runtime has a group of its own)
-        except OSError:
-            pass
+        if launched.init_pid > 0:
+            try:
+                os.killpg(launched.init_pid, 9)  # the init (its runtime has a group of its own)
+            except OSError:
+                pass
         if launched.pid > 0:
             try:
                 os.killpg(launched.pid, 9)
