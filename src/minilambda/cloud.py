@@ -56,6 +56,25 @@ def _new_workdir() -> str:
     return tempfile.mkdtemp(prefix="minilambda-")
 
 
+# What a botocore session would otherwise read from the user's shell and ~/.aws (AWS_PROFILE,
+# AWS_CONFIG_FILE, AWS_ENDPOINT_URL*, AWS_CA_BUNDLE, retry modes, FIPS/dual-stack, defaults mode):
+# each variable gets no environment variable and a fixed default.
+_SESSION_DEFAULTS = {"profile": None, "config_file": "/nonexistent/minilambda/aws-config",
+                     "credentials_file": "/nonexistent/minilambda/aws-credentials", "ca_bundle": None,
+                     "retry_mode": "standard", "max_attempts": 1, "ignore_configured_endpoint_urls": True,
+                     "use_fips_endpoint": False, "use_dualstack_endpoint": False, "defaults_mode": "legacy",
+                     "api_versions": {}, "region": None}
+
+
+def _isolated_botocore_session(region: str) -> Any:
+    """A botocore session that behaves the same whatever the user's shell and ``~/.aws`` hold."""
+    import botocore.session
+
+    session_vars = {name: (None, None, value, None) for name, value in _SESSION_DEFAULTS.items()}
+    session_vars["region"] = (None, None, region, None)
+    return botocore.session.Session(session_vars=session_vars)
+
+
 class _CloudPlatform(Platform):
     """The platform model, with its observer hooks wired to the executor."""
 
@@ -205,7 +224,8 @@ class Cloud:
         with self._lock:  # one session per Cloud: its loaded service models make new clients cheap
             if self._session is None:
                 self._session = boto3.session.Session(aws_access_key_id="minilambda",
-                                                      aws_secret_access_key="minilambda", region_name=self.region)
+                                                      aws_secret_access_key="minilambda", region_name=self.region,
+                                                      botocore_session=_isolated_botocore_session(self.region))
             client = self._session.client(service_name, region_name=self.region, config=Config(**options),
                                           endpoint_url=f"https://{service_name}.{self.region}.amazonaws.com")
         attach_in_process(client, lambda req, _name=service_name: self.dispatch(_name, req))
