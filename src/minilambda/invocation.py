@@ -129,9 +129,10 @@ class Executor:
         """INIT_START, the output of INIT, and INIT_REPORT when INIT failed or timed out."""
         when = self.cloud.clock.now() if when is None else when
         if spec.log_format.upper() == "JSON":
-            lines = list(init.log_lines) + loglines.json_init_records(
+            records = loglines.json_init_records(
                 when, spec.initialization_type, "init", init.status, init.init_ms, spec.runtime, spec.function_name,
                 spec.version, init.error_type if init.status == "error" else None, spec.region)
+            lines = records[:1] + list(init.log_lines) + records[1:]
         else:
             lines = [loglines.init_start_line(spec.runtime, _host_python(), spec.region)] + list(init.log_lines)
             if not init.ok:
