@@ -10,7 +10,7 @@ import sys
 import pytest
 from conftest import ARN, FUNCTIONS, rid
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.process, pytest.mark.timeout(60)]
 
 
 def invoke_json(env, event=None, **kw):
@@ -261,7 +261,6 @@ def test_runtime_is_started_with_isolated_interpreter(make_env):
     assert argv[0].decode() == sys.executable
 
 
-@pytest.mark.process
 def test_concurrent_cold_starts_from_the_fork_server(make_env):
     """Many environments started at once (one thread each) all get their own runtime."""
     import threading

@@ -10,7 +10,7 @@ import pytest
 from conftest import ARN, FUNCTIONS, rid
 from golden import load_case
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.process, pytest.mark.timeout(60)]
 
 
 def as_var_task(payload: dict) -> dict:

@@ -13,7 +13,7 @@ import textwrap
 import pytest
 from conftest import ARN, FUNCTIONS
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.process, pytest.mark.timeout(60)]
 
 
 def wait_gone(pids: list[int], timeout: float = 10.0) -> set[int]:
@@ -90,7 +90,6 @@ def test_runtimes_die_when_the_platform_process_is_killed(base_dir, runtime_dir)
         parent.wait()
 
 
-@pytest.mark.process
 def test_detached_processes_end_with_the_environment(make_env):
     """``start_new_session`` and a double-forked daemon leave the process group: both still end."""
     env = make_env("daemons.handler")
@@ -102,7 +101,6 @@ def test_detached_processes_end_with_the_environment(make_env):
     assert wait_gone([runtime, *pids.values()]) == set()
 
 
-@pytest.mark.process
 def test_detached_processes_end_when_the_runtime_exits_by_itself(make_env):
     env = make_env("daemons.handler")
     env.start()
@@ -125,7 +123,6 @@ CLOUD_PARENT = textwrap.dedent("""
 """)
 
 
-@pytest.mark.process
 def test_a_sigkilled_owner_leaves_no_process_and_no_work_folder():
     parent = subprocess.Popen([sys.executable, "-c", CLOUD_PARENT, os.path.join(FUNCTIONS, "daemons.py")],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
