@@ -125,7 +125,7 @@ class Cloud:
         self.logs = CloudWatchLogs(self.clock)
         self._wire_services()
         host = Host(self.workdir, region, account_id, lambda: self.endpoint_url, lambda: self.runtime_dir,
-                    self.supervisor)
+                    lambda: self.supervisor)
         self.lambda_ = LambdaBackend(
             host=host, clock=self.clock, rng=self.rng, records=self.records, logs=self.logs,
             deliveries=self.deliveries, sqs=self.sqs, max_timeout=max_timeout, bill_init=bill_init,

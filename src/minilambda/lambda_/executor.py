@@ -47,15 +47,15 @@ class InvokeOutput:
 
 @dataclass(frozen=True)
 class Host:
-    """Where environments run: the Cloud's folder, account, process supervisor (fork server, cgroups,
-    guardian), and (built on first use) its loopback endpoint and the runtime folder of boto3."""
+    """Where environments run: the Cloud's folder and account, and (asked at each use) its process
+    supervisor (fork server, cgroups, guardian), loopback endpoint and runtime folder of boto3."""
 
     workdir: str
     region: str
     account_id: str
     endpoint_url: Callable[[], str]
     runtime_dir: Callable[[], str]
-    supervisor: Supervisor
+    supervisor: Callable[[], Supervisor]
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ class Executor:
         """Initialise one provisioned environment ahead of any request."""
         from ..runtime.environment import ProcessEnvironment
 
-        proc = ProcessEnvironment(self.spec_for(env, fv, PROVISIONED), self.host.supervisor)
+        proc = ProcessEnvironment(self.spec_for(env, fv, PROVISIONED), self.host.supervisor())
         env.handle = proc
         init = proc.start()
         self._write_init_logs(proc.spec, init)
@@ -286,7 +286,7 @@ class Executor:
 
         proc = env.handle
         if proc is None:
-            proc = env.handle = ProcessEnvironment(self.spec_for(env, fv, env.kind), self.host.supervisor)
+            proc = env.handle = ProcessEnvironment(self.spec_for(env, fv, env.kind), self.host.supervisor())
         init = suppressed = None
         if env.cold or not proc.alive:
             init = proc.start(request_id=request_id)
