@@ -5,9 +5,10 @@ Run as a script, never imported from minilambda (standard library only)::
     python -I -S -B -u forkserver.py serve     # fd 0: a SOCK_SEQPACKET socket to the supervisor
     python -I -S -B -u forkserver.py child REQ # the spawn path: one environment, fresh interpreter
 
-The fork server imports the Python runtime client (``bootstrap.py``) once, then forks one
-*environment init* per request. The init applies the isolation after the fork (new session, its
-own cgroup, child subreaper, private mount namespace with the environment's /tmp, limits), forks
+The fork server imports the Python runtime client (``bootstrap.py``) once, then hands each
+request to an *environment init*: one of two spares forked ahead (already in a session of their
+own, child subreapers, inside their memory cgroup), or one forked on demand. The init applies the
+isolation after the fork (private mount namespace with the environment's /tmp, limits), forks
 the runtime (environment from scratch, working directory, then the handler's INIT, or ``exec`` of
 a custom runtime's ``bootstrap`` / the ``AWS_LAMBDA_EXEC_WRAPPER``), reaps every orphan, and when
 the runtime ends reports ``exit <status> <max rss kB>`` and kills whatever the handler left.
