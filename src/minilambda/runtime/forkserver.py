@@ -5,9 +5,10 @@ Run as a script, never imported from minilambda (standard library only)::
     python -I -S -B -u forkserver.py serve     # fd 0: a SOCK_SEQPACKET socket to the supervisor
     python -I -S -B -u forkserver.py child REQ # the spawn path: one environment, fresh interpreter
 
-The fork server imports the Python runtime client (``bootstrap.py``) once, then forks one
-*environment init* per request. The init applies the isolation after the fork (new session, its
-own cgroup, child subreaper, private mount namespace with the environment's /tmp, limits), forks
+The fork server imports the Python runtime client (``bootstrap.py``) once, then hands each
+request to an *environment init*: one of two spares forked ahead (already in a session of their
+own, child subreapers, inside their memory cgroup), or one forked on demand. The init applies the
+isolation after the fork (private mount namespace with the environment's /tmp, limits), forks
 the runtime (environment from scratch, working directory, then the handler's INIT, or ``exec`` of
 a custom runtime's ``bootstrap`` / the ``AWS_LAMBDA_EXEC_WRAPPER``), reaps every orphan, and when
 the runtime ends reports ``exit <status> <max rss kB>`` and kills whatever the handler left.
@@ -112,14 +113,10 @@ def reap(keep=()):
         count += 1
 
 
-def isolate(req, libc):
-    """Private mount namespace with the environment's folder on /tmp; AWS's fd limit."""
+def isolate(req, libc, own_namespace):
+    """The environment's folder on /tmp (in its own mount namespace); AWS's fd limit."""
     tmp = req.get("tmp")
-    if tmp and libc.call("unshare", CLONE_NEWNS) == 0:
-        # Only the mount holding /tmp must not propagate the bind back to the host (recursive
-        # MS_PRIVATE on / would cost ~3 ms per environment here).
-        libc.call("mount", b"none", b"/", None, MS_PRIVATE, None)
-        libc.call("mount", b"none", b"/tmp", None, MS_PRIVATE, None)  # EINVAL unless /tmp is a mount
+    if tmp and own_namespace:
         if libc.call("mount", tmp.encode(), b"/tmp", None, MS_BIND, None) == 0:
             req["env"]["TMPDIR"] = "/tmp"
     try:
@@ -207,11 +204,39 @@ def exit_code(value):
     return 1
 
 
-def run_environment(req, out_fd, report_fd, lifeline_fd, libc, bootstrap):
-    """The environment's init: isolate, fork the runtime, reap, report its end, kill the rest."""
+def prepare_init(libc, private_mounts):
+    """What every environment init does first: a session, child subreaper, own mount namespace."""
     os.setsid()
     libc.call("prctl", PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    isolate(req, libc)
+    return private_mounts and private_namespace(libc)
+
+
+def set_memory_limit(memcg, limit_mb):
+    """Cap a (v1) memory cgroup at *limit_mb*."""
+    if memcg and limit_mb:
+        try:
+            with open(os.path.join(memcg, "memory.limit_in_bytes"), "w") as f:
+                f.write(str(int(limit_mb) << 20))
+        except OSError:
+            pass
+
+
+def private_namespace(libc):
+    """A mount namespace of this process's own; False if refused."""
+    if libc.call("unshare", CLONE_NEWNS) == 0:
+        # Only the mount holding /tmp must not propagate the bind back to the host (recursive
+        # MS_PRIVATE on / would cost ~3 ms per environment here).
+        libc.call("mount", b"none", b"/", None, MS_PRIVATE, None)
+        libc.call("mount", b"none", b"/tmp", None, MS_PRIVATE, None)  # EINVAL unless /tmp is a mount
+        return True
+    return False
+
+
+def run_environment(req, out_fd, report_fd, lifeline_fd, libc, bootstrap, own_namespace=None):
+    """The environment's init: isolate, fork the runtime, reap, report its end, kill the rest."""
+    if own_namespace is None:
+        own_namespace = prepare_init(libc, bool(req.get("tmp")))
+    isolate(req, libc, own_namespace)
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
@@ -339,6 +364,8 @@ def serve():
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *a: None)
     inits = set()
+    pool = Pool(sys.argv[2] if len(sys.argv) > 2 else "", libc, bootstrap, [sock.fileno(), wake_r, wake_w])
+    pool.refill(inits)
     while True:
         try:
             ready, _, _ = select.select([sock, wake_r], [], [])
@@ -354,7 +381,8 @@ def serve():
                 data, fds = b"", []
             if not data:
                 break
-            launch(sock, json.loads(data), fds, inits, libc, bootstrap, (wake_r, wake_w))
+            launch(sock, json.loads(data), fds, inits, libc, bootstrap, (wake_r, wake_w), pool)
+            pool.refill(inits)
     for pid in list(inits):
         try:
             os.killpg(pid, signal.SIGKILL)
@@ -381,8 +409,110 @@ def reap_inits(inits):
                 pass
 
 
-def launch(sock, req, fds, inits, libc, bootstrap, wake):
-    """Fork the environment init for *req*; answer its pid."""
+class Pool:
+    """Spare environment inits, forked ahead: session, subreaper, mount namespace and memory
+    cgroup are done before a request comes (joining a cgroup waits for an RCU grace period)."""
+
+    SIZE = 2
+
+    def __init__(self, memcg_root, libc, bootstrap, server_fds):
+        self.memcg_root = memcg_root
+        self.libc = libc
+        self.bootstrap = bootstrap
+        self.server_fds = server_fds
+        self.spares = []  # (pid, socket to it, its memory cgroup or "")
+        self.count = 0
+
+    def refill(self, inits):
+        """Fork spares until the pool is full (forgetting any that died)."""
+        self.spares = [s for s in self.spares if s[0] in inits]
+        while len(self.spares) < self.SIZE:
+            spare = self._fork_spare()
+            if spare is None:
+                return
+            inits.add(spare[0])
+            self.spares.append(spare)
+
+    def take(self, inits):
+        """A live spare (pid, socket, cgroup), or None."""
+        while self.spares:
+            spare = self.spares.pop(0)
+            if spare[0] in inits:
+                return spare
+            spare[1].close()
+        return None
+
+    def new_memcg(self, kind):
+        """A new memory cgroup folder under the supervisor's ("" if none)."""
+        if not self.memcg_root:
+            return ""
+        self.count += 1
+        path = os.path.join(self.memcg_root, "%s-%d-%d" % (kind, os.getpid(), self.count))
+        try:
+            os.mkdir(path)
+        except OSError:
+            return ""
+        return path
+
+    def _fork_spare(self):
+        memcg = self.new_memcg("spare")
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            pid = os.fork()
+        except OSError:
+            ours.close()
+            theirs.close()
+            return None
+        if pid == 0:
+            try:
+                ours.close()
+                self._be_spare(theirs, memcg)
+            finally:
+                os._exit(70)
+        theirs.close()
+        return pid, ours, memcg
+
+    def _be_spare(self, conn, memcg):
+        """In the spare: prepare, wait for one request, then be that environment's init."""
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for fd in self.server_fds + [s[1].fileno() for s in self.spares]:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.libc.call("prctl", PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        prepare_init(self.libc, False)  # the mount namespace must copy mounts made later (the /tmp tmpfs)
+        join_cgroup(memcg, (0,))
+        data, fds, _, _ = socket.recv_fds(conn, 1 << 20, 4)
+        conn.close()
+        if not data:
+            os._exit(0)
+        req = json.loads(data)
+        req["go_fd"] = fds[2] if len(fds) > 2 else -1
+        set_memory_limit(memcg, req.get("memory_limit_mb"))
+        req["memcg"] = None  # already in its own
+        own_namespace = bool(req.get("tmp")) and private_namespace(self.libc)
+        run_environment(req, fds[0], fds[1], -1, self.libc, self.bootstrap, own_namespace)
+
+
+def launch(sock, req, fds, inits, libc, bootstrap, wake, pool):
+    """Hand *req* to a spare environment init, or fork one; answer its pid (and cgroup)."""
+    spare = pool.take(inits)
+    if spare is not None:
+        pid, conn, memcg = spare
+        try:
+            socket.send_fds(conn, [json.dumps(req).encode()], fds)
+        except OSError:
+            pid = 0
+        conn.close()
+        for fd in fds:
+            os.close(fd)
+        sock.send(json.dumps({"pid": pid, "memcg": memcg or None}).encode())
+        return
+    if pool.memcg_root and req.get("memory_limit_mb"):
+        req["memcg"] = pool.new_memcg("env")
+        set_memory_limit(req["memcg"], req["memory_limit_mb"])
     out_fd, report_fd = fds[0], fds[1]
     req["go_fd"] = fds[2] if len(fds) > 2 else -1
     try:
@@ -406,7 +536,7 @@ def launch(sock, req, fds, inits, libc, bootstrap, wake):
     inits.add(pid)
     for fd in fds:
         os.close(fd)
-    sock.send(json.dumps({"pid": pid}).encode())
+    sock.send(json.dumps({"pid": pid, "memcg": req.get("memcg") or None}).encode())
 
 
 def child(raw):

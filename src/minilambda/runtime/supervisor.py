@@ -180,13 +180,16 @@ class Supervisor:
         with *go_fd* the runtime waits for a byte on it (extensions register first)."""
         if self._closed:
             raise RuntimeError("this supervisor is closed")
-        request = dict(request, cgroup=self._new_cgroup(self.cgroup_root),
-                       memcg=self._new_memcg(memory_limit_mb), python=python)
+        # The fork server makes the memory cgroups itself (ahead of time, for its spare inits).
+        memcg = self._new_memcg(memory_limit_mb) if self.mode == "spawn" else None
+        request = dict(request, cgroup=self._new_cgroup(self.cgroup_root), memory_limit_mb=memory_limit_mb,
+                       memcg=memcg, python=python)
         report_r, report_w = os.pipe()
         lifeline = -1
         try:
             if self.mode == "fork":
-                init_pid = self._fork(request, [out_fd, report_w] + ([go_fd] if go_fd >= 0 else []), python)
+                init_pid, request["memcg"] = self._fork(request, [out_fd, report_w] + ([go_fd] if go_fd >= 0 else []),
+                                                        python)
             else:
                 init_pid, lifeline = self._spawn(dict(request, go_fd=go_fd), out_fd, report_w, python)
         except BaseException:
@@ -201,11 +204,12 @@ class Supervisor:
         pid = _read_pid(report_r)
         return Launched(pid if pid else -1, init_pid, report_r, request["cgroup"], lifeline, request["memcg"])
 
-    def _fork(self, request: dict, fds: list[int], python: str) -> int:
+    def _fork(self, request: dict, fds: list[int], python: str) -> tuple[int, str | None]:
         with self._lock:
             _, sock = self._server(python)
             socket.send_fds(sock, [json.dumps(request).encode()], fds)
-            return int(json.loads(sock.recv(4096))["pid"])
+            reply = json.loads(sock.recv(4096))
+        return int(reply["pid"]), reply.get("memcg")
 
     def _spawn(self, request: dict, out_fd: int, report_w: int, python: str) -> tuple[int, int]:
         life_r, life_w = os.pipe()
@@ -227,7 +231,8 @@ class Supervisor:
             return entry
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            proc = subprocess.Popen([python, "-I", "-S", "-B", "-u", FORKSERVER_PATH, "serve"], stdin=theirs,
+            proc = subprocess.Popen([python, "-I", "-S", "-B", "-u", FORKSERVER_PATH, "serve", self.memcg_root or ""],
+                                    stdin=theirs,
                                     stdout=subprocess.DEVNULL, close_fds=True, start_new_session=True, cwd="/")
         finally:
             theirs.close()
