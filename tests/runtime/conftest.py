@@ -53,8 +53,10 @@ def make_spec(base_dir: str, runtime_dir: str) -> Callable[..., EnvironmentSpec]
 
 @pytest.fixture(scope="session")
 def supervisor() -> Iterator[Supervisor]:
-    """One fork server (and guardian) shared by the session's environments, as a Cloud shares one."""
-    with Supervisor() as sup:
+    """One fork server (and guardian) shared by the session's environments, as a Cloud shares one.
+
+    ``MINILAMBDA_TEST_SUPERVISOR=spawn`` runs the same tests on the spawn path."""
+    with Supervisor(mode=os.environ.get("MINILAMBDA_TEST_SUPERVISOR", "auto")) as sup:
         yield sup
 
 

@@ -73,7 +73,11 @@ def children_of(pid):
             return [int(p) for p in f.read().split()]
     except OSError:
         found = []
-        for name in os.listdir("/proc"):
+        try:
+            names = os.listdir("/proc")
+        except OSError:  # no procfs (macOS): nothing to find this way
+            return found
+        for name in names:
             if name.isdigit():
                 try:
                     with open("/proc/%s/stat" % name, "rb") as f:

@@ -151,10 +151,12 @@ def find_cgroup_root() -> str | None:
 class Supervisor:
     """Starts, ends and contains one owner's environment processes (see the module docstring)."""
 
-    def __init__(self, workdir: str | None = None, *, mode: str = "fork", remove_workdir: bool = False,
+    def __init__(self, workdir: str | None = None, *, mode: str = "auto", remove_workdir: bool = False,
                  use_cgroups: bool = True) -> None:
-        if mode not in ("fork", "spawn"):
-            raise ValueError(f"mode must be 'fork' or 'spawn', got {mode!r}")
+        if mode not in ("auto", "fork", "spawn"):
+            raise ValueError(f"mode must be 'auto', 'fork' or 'spawn', got {mode!r}")
+        if mode == "auto":  # the fork server needs Linux (SOCK_SEQPACKET, prctl, /proc)
+            mode = "fork" if sys.platform.startswith("linux") and hasattr(socket, "SOCK_SEQPACKET") else "spawn"
         self.mode = mode
         self.workdir = workdir
         self._lock = threading.Lock()  # the fork servers and cgroup numbering
