@@ -23,6 +23,15 @@ def test_a_128_mb_function_can_start_a_thousand_threads(make_env):
     assert call(env, {"op": "threads", "n": 1000}) == {"started": 1000, "error": None}
 
 
+def test_at_most_1024_processes_and_threads(make_env):
+    env = make_env("limits.handler", memory_size=256, timeout=60.0)
+    if env.supervisor.pids_root is None:
+        pytest.skip("the 1,024 tasks limit needs a writable cgroup v1 pids controller (root on Linux)")
+    env.start()
+    out = call(env, {"op": "threads", "n": 1100})
+    assert 1000 < out["started"] < 1024 and out["error"] == "can't start new thread"
+
+
 def test_1024_file_descriptors(make_env):
     env = make_env("limits.handler")
     env.start()

@@ -27,6 +27,7 @@ CLONE_NEWNS = 0x00020000
 MS_BIND = 4096
 MS_PRIVATE = 1 << 18
 NOFILE = 1024  # AWS: 1,024 file descriptors per environment
+MAX_TASKS = 1024  # AWS: 1,024 processes or threads per environment
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -274,6 +275,7 @@ def run_environment(req, out_fd, report_fd, lifeline_fd, libc, bootstrap, own_na
     # already runs its INIT; the subreaper contains anything started before the move.
     in_cgroup = join_cgroup(req.get("cgroup"), (pid, 0))
     join_cgroup(req.get("memcg"), (pid, 0))
+    join_cgroup(req.get("pidscg"), (pid, 0))
     status, maxrss = supervise(pid, wake_r, lifeline_fd, stop, extensions, report_fd)
     if status is not None:
         os.write(report_fd, b"exit %d %d\n" % (status, maxrss))
@@ -368,7 +370,8 @@ def serve():
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *a: None)
     inits = set()
-    pool = Pool(sys.argv[2] if len(sys.argv) > 2 else "", libc, bootstrap, [sock.fileno(), wake_r, wake_w])
+    roots = (sys.argv[2:] + ["", ""])[:2]  # memory and pids cgroup folders ("" when unavailable)
+    pool = Pool(roots[0], roots[1], libc, bootstrap, [sock.fileno(), wake_r, wake_w])
     pool.refill(inits)
     while True:
         try:
@@ -419,12 +422,13 @@ class Pool:
 
     SIZE = 2
 
-    def __init__(self, memcg_root, libc, bootstrap, server_fds):
+    def __init__(self, memcg_root, pids_root, libc, bootstrap, server_fds):
         self.memcg_root = memcg_root
+        self.pids_root = pids_root
         self.libc = libc
         self.bootstrap = bootstrap
         self.server_fds = server_fds
-        self.spares = []  # (pid, socket to it, its memory cgroup or "")
+        self.spares = []  # (pid, socket to it, its memory cgroup or "", its pids cgroup or "")
         self.count = 0
 
     def refill(self, inits):
@@ -448,10 +452,24 @@ class Pool:
 
     def new_memcg(self, kind):
         """A new memory cgroup folder under the supervisor's ("" if none)."""
-        if not self.memcg_root:
+        return self._new_group(self.memcg_root, kind)
+
+    def new_pids_cgroup(self, kind):
+        """A new pids cgroup folder capped at AWS's 1,024 tasks ("" if none)."""
+        path = self._new_group(self.pids_root, kind)
+        try:
+            if path:
+                with open(os.path.join(path, "pids.max"), "w") as f:
+                    f.write(str(MAX_TASKS))
+        except OSError:
+            pass
+        return path
+
+    def _new_group(self, root, kind):
+        if not root:
             return ""
         self.count += 1
-        path = os.path.join(self.memcg_root, "%s-%d-%d" % (kind, os.getpid(), self.count))
+        path = os.path.join(root, "%s-%d-%d" % (kind, os.getpid(), self.count))
         try:
             os.mkdir(path)
         except OSError:
@@ -460,6 +478,7 @@ class Pool:
 
     def _fork_spare(self):
         memcg = self.new_memcg("spare")
+        pidscg = self.new_pids_cgroup("spare")
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             pid = os.fork()
@@ -470,13 +489,13 @@ class Pool:
         if pid == 0:
             try:
                 ours.close()
-                self._be_spare(theirs, memcg)
+                self._be_spare(theirs, memcg, pidscg)
             finally:
                 os._exit(70)
         theirs.close()
-        return pid, ours, memcg
+        return pid, ours, memcg, pidscg
 
-    def _be_spare(self, conn, memcg):
+    def _be_spare(self, conn, memcg, pidscg):
         """In the spare: prepare, wait for one request, then be that environment's init."""
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -488,6 +507,7 @@ class Pool:
         self.libc.call("prctl", PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         prepare_init(self.libc, False)  # the mount namespace must copy mounts made later (the /tmp tmpfs)
         join_cgroup(memcg, (0,))
+        join_cgroup(pidscg, (0,))
         data, fds, _, _ = socket.recv_fds(conn, 1 << 20, 4)
         conn.close()
         if not data:
@@ -495,7 +515,7 @@ class Pool:
         req = json.loads(data)
         req["go_fd"] = fds[2] if len(fds) > 2 else -1
         set_memory_limit(memcg, req.get("memory_limit_mb"))
-        req["memcg"] = None  # already in its own
+        req["memcg"] = req["pidscg"] = None  # already in its own
         own_namespace = bool(req.get("tmp")) and private_namespace(self.libc)
         run_environment(req, fds[0], fds[1], -1, self.libc, self.bootstrap, own_namespace)
 
@@ -504,7 +524,7 @@ def launch(sock, req, fds, inits, libc, bootstrap, wake, pool):
     """Hand *req* to a spare environment init, or fork one; answer its pid (and cgroup)."""
     spare = pool.take(inits)
     if spare is not None:
-        pid, conn, memcg = spare
+        pid, conn, memcg, pidscg = spare
         try:
             socket.send_fds(conn, [json.dumps(req).encode()], fds)
         except OSError:
@@ -512,11 +532,12 @@ def launch(sock, req, fds, inits, libc, bootstrap, wake, pool):
         conn.close()
         for fd in fds:
             os.close(fd)
-        sock.send(json.dumps({"pid": pid, "memcg": memcg or None}).encode())
+        sock.send(json.dumps({"pid": pid, "memcg": memcg or None, "pidscg": pidscg or None}).encode())
         return
     if pool.memcg_root and req.get("memory_limit_mb"):
         req["memcg"] = pool.new_memcg("env")
         set_memory_limit(req["memcg"], req["memory_limit_mb"])
+    req["pidscg"] = pool.new_pids_cgroup("env")
     out_fd, report_fd = fds[0], fds[1]
     req["go_fd"] = fds[2] if len(fds) > 2 else -1
     try:
@@ -540,7 +561,8 @@ def launch(sock, req, fds, inits, libc, bootstrap, wake, pool):
     inits.add(pid)
     for fd in fds:
         os.close(fd)
-    sock.send(json.dumps({"pid": pid, "memcg": req.get("memcg") or None}).encode())
+    sock.send(json.dumps({"pid": pid, "memcg": req.get("memcg") or None,
+                          "pidscg": req.get("pidscg") or None}).encode())
 
 
 def child(raw):

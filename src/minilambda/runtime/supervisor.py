@@ -29,11 +29,12 @@ from dataclasses import dataclass
 
 FORKSERVER_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "forkserver.py")
 MS_NOSUID, MS_NODEV, MNT_DETACH = 2, 4, 2
+MAX_TASKS = 1024  # AWS: 1,024 processes or threads per environment
 LAUNCH_TIMEOUT = 10.0  # seconds to wait for an environment init to fork its runtime
 
 _GUARDIAN_CODE = r"""
 import os, signal, sys, shutil
-cgroup_root, workdir, memcg_root = sys.argv[1], sys.argv[2], sys.argv[3]
+cgroup_root, workdir, memcg_root, pids_root = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 signal.signal(signal.SIGINT, signal.SIG_IGN)
 groups, mounts = set(), set()
 for line in sys.stdin:
@@ -87,7 +88,7 @@ if workdir:
             libc.umount2(point.encode(), 2)
     shutil.rmtree(workdir, ignore_errors=True)
 import time
-for root in (cgroup_root, memcg_root):
+for root in (cgroup_root, memcg_root, pids_root):
     for _ in range(200 if root else 0):
         for path in cgroups(root):
             try:
@@ -110,24 +111,31 @@ class Launched:
     cgroup: str | None  # this environment's cgroup v2 folder, if any
     lifeline_fd: int = -1  # spawn path: closing it tells the init to end the environment
     memcg: str | None = None  # this environment's cgroup v1 memory folder, if any
+    pidscg: str | None = None  # this environment's cgroup v1 pids folder (1,024 tasks), if any
 
 
-def find_memcg_root() -> str | None:
-    """This process's cgroup v1 memory-controller folder, if mounted and writable."""
+def find_v1_root(controller: str = "memory", marker: str = "memory.limit_in_bytes") -> str | None:
+    """This process's cgroup v1 folder of *controller*, if mounted and writable."""
     try:
         with open("/proc/self/mountinfo") as f:
             mounts = [line.split() for line in f]
         with open("/proc/self/cgroup") as f:
-            own = next((line.strip().split(":", 2)[2] for line in f if line.split(":")[1] == "memory"), None)
+            own = next((line.strip().split(":", 2)[2] for line in f
+                        if controller in line.split(":")[1].split(",")), None)
     except (OSError, IndexError):
         return None
     for fields in mounts:
         sep = fields.index("-")
-        if fields[sep + 1] == "cgroup" and "memory" in fields[sep + 3].split(",") and own is not None:
+        if fields[sep + 1] == "cgroup" and controller in fields[sep + 3].split(",") and own is not None:
             path = os.path.join(fields[4], own.lstrip("/"))
-            if os.path.exists(os.path.join(path, "memory.limit_in_bytes")) and os.access(path, os.W_OK):
-                return path
+            if os.path.exists(os.path.join(path, "cgroup.procs")) and os.access(path, os.W_OK):
+                return path  # (*marker* is checked in the folder made under it: roots may lack it)
     return None
+
+
+def find_memcg_root() -> str | None:
+    """This process's cgroup v1 memory-controller folder, if mounted and writable."""
+    return find_v1_root("memory", "memory.limit_in_bytes")
 
 
 def find_cgroup_root() -> str | None:
@@ -167,6 +175,8 @@ class Supervisor:
         self._closed = False
         linux = use_cgroups and sys.platform.startswith("linux")
         self.memcg_root = self._make_root(find_memcg_root(), "memory.limit_in_bytes") if linux else None
+        # AWS's 1,024 processes/threads per environment, where the v1 pids controller is writable
+        self.pids_root = self._make_root(find_v1_root("pids", "pids.max"), "pids.max") if linux else None
         # Joining a cgroup v2 costs ~20 ms here (the v1 memory cgroup ~0.1 ms), so v2 is the fallback.
         self.cgroup_root = (self._make_root(find_cgroup_root(), "cgroup.kill")
                             if linux and self.memcg_root is None else None)
@@ -184,14 +194,15 @@ class Supervisor:
             raise RuntimeError("this supervisor is closed")
         # The fork server makes the memory cgroups itself (ahead of time, for its spare inits).
         memcg = self._new_memcg(memory_limit_mb) if self.mode == "spawn" else None
+        pids = self._new_pids_cgroup() if self.mode == "spawn" else None
         request = dict(request, cgroup=self._new_cgroup(self.cgroup_root), memory_limit_mb=memory_limit_mb,
-                       memcg=memcg, python=python)
+                       memcg=memcg, pidscg=pids, python=python)
         report_r, report_w = os.pipe()
         lifeline = -1
         try:
             if self.mode == "fork":
-                init_pid, request["memcg"] = self._fork(request, [out_fd, report_w] + ([go_fd] if go_fd >= 0 else []),
-                                                        python)
+                init_pid, request["memcg"], request["pidscg"] = self._fork(
+                    request, [out_fd, report_w] + ([go_fd] if go_fd >= 0 else []), python)
             else:
                 init_pid, lifeline = self._spawn(dict(request, go_fd=go_fd), out_fd, report_w, python)
         except BaseException:
@@ -204,14 +215,15 @@ class Supervisor:
             raise RuntimeError("the fork server could not start an environment (fork failed)")
         self._guard("+", init_pid)
         pid = _read_pid(report_r)
-        return Launched(pid if pid else -1, init_pid, report_r, request["cgroup"], lifeline, request["memcg"])
+        return Launched(pid if pid else -1, init_pid, report_r, request["cgroup"], lifeline, request["memcg"],
+                        request["pidscg"])
 
-    def _fork(self, request: dict, fds: list[int], python: str) -> tuple[int, str | None]:
+    def _fork(self, request: dict, fds: list[int], python: str) -> tuple[int, str | None, str | None]:
         with self._lock:
             _, sock = self._server(python)
             socket.send_fds(sock, [json.dumps(request).encode()], fds)
             reply = json.loads(sock.recv(4096))
-        return int(reply["pid"]), reply.get("memcg")
+        return int(reply["pid"]), reply.get("memcg"), reply.get("pidscg")
 
     def _spawn(self, request: dict, out_fd: int, report_w: int, python: str) -> tuple[int, int]:
         life_r, life_w = os.pipe()
@@ -233,7 +245,8 @@ class Supervisor:
             return entry
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            proc = subprocess.Popen([python, "-I", "-S", "-B", "-u", FORKSERVER_PATH, "serve", self.memcg_root or ""],
+            proc = subprocess.Popen([python, "-I", "-S", "-B", "-u", FORKSERVER_PATH, "serve", self.memcg_root or "",
+                                     self.pids_root or ""],
                                     stdin=theirs,
                                     stdout=subprocess.DEVNULL, close_fds=True, start_new_session=True, cwd="/")
         finally:
@@ -256,8 +269,9 @@ class Supervisor:
         Returns what the init still reported (an ``exit`` line that raced with the kill)."""
         if launched.cgroup:
             _write(os.path.join(launched.cgroup, "cgroup.kill"), "1")
-        if launched.memcg:
-            kill_cgroup_v1(launched.memcg)
+        for group in (launched.memcg, launched.pidscg):
+            if group:
+                kill_cgroup_v1(group)
         if launched.lifeline_fd >= 0:
             os.close(launched.lifeline_fd)
         if launched.init_pid > 0:
@@ -272,7 +286,7 @@ class Supervisor:
                 pass
         data = _wait_eof(launched.report_fd, wait)
         self._guard("-", launched.init_pid)
-        for path in (launched.cgroup, launched.memcg):
+        for path in (launched.cgroup, launched.memcg, launched.pidscg):
             if path:
                 _remove_cgroup(path)
         return data
@@ -359,6 +373,13 @@ class Supervisor:
             return None
         return path
 
+    def _new_pids_cgroup(self) -> str | None:
+        path = self._new_cgroup(self.pids_root)
+        if path is not None and not _write(os.path.join(path, "pids.max"), str(MAX_TASKS)):
+            _remove_cgroup(path)
+            return None
+        return path
+
     def _new_memcg(self, limit_mb: int | None) -> str | None:
         if limit_mb is None:
             return None
@@ -370,7 +391,7 @@ class Supervisor:
 
     def _start_guardian(self, workdir: str | None) -> subprocess.Popen[bytes]:
         return subprocess.Popen([sys.executable, "-I", "-S", "-c", _GUARDIAN_CODE, self.cgroup_root or "",
-                                 workdir or "", self.memcg_root or ""], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                 workdir or "", self.memcg_root or "", self.pids_root or ""], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, close_fds=True, start_new_session=True, cwd="/")
 
     def _guard(self, op: str, pgid: int) -> None:
