@@ -20,6 +20,7 @@ import select
 import signal
 import socket
 import sys
+import time
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -28,6 +29,7 @@ MS_BIND = 4096
 MS_PRIVATE = 1 << 18
 NOFILE = 1024  # AWS: 1,024 file descriptors per environment
 MAX_TASKS = 1024  # AWS: 1,024 processes or threads per environment
+REFILL_DELAY_S = 0.1  # spare inits are forked after this long without a request
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -273,9 +275,11 @@ def run_environment(req, out_fd, report_fd, lifeline_fd, libc, bootstrap, own_na
     os.write(report_fd, b"pid %d\n" % pid)
     # Joining a cgroup takes 10-20 ms (an RCU grace period), so it happens while the runtime
     # already runs its INIT; the subreaper contains anything started before the move.
+    # Only the runtime moves (each move is a grace period during which no process can fork);
+    # this init is killed through its process group.
     in_cgroup = join_cgroup(req.get("cgroup"), (pid, 0))
-    join_cgroup(req.get("memcg"), (pid, 0))
-    join_cgroup(req.get("pidscg"), (pid, 0))
+    join_cgroup(req.get("memcg"), (pid,))
+    join_cgroup(req.get("pidscg"), (pid,))
     status, maxrss = supervise(pid, wake_r, lifeline_fd, stop, extensions, report_fd)
     if status is not None:
         os.write(report_fd, b"exit %d %d\n" % (status, maxrss))
@@ -373,11 +377,16 @@ def serve():
     roots = (sys.argv[2:] + ["", ""])[:2]  # memory and pids cgroup folders ("" when unavailable)
     pool = Pool(roots[0], roots[1], libc, bootstrap, [sock.fileno(), wake_r, wake_w])
     pool.refill(inits)
+    refill_at = None  # refill once idle: a spare joining its cgroups holds up every fork meanwhile
     while True:
+        wait = None if refill_at is None else max(0.0, refill_at - time.monotonic())
         try:
-            ready, _, _ = select.select([sock, wake_r], [], [])
+            ready, _, _ = select.select([sock, wake_r], [], [], wait)
         except InterruptedError:
             continue
+        if not ready and refill_at is not None:
+            pool.refill(inits)
+            refill_at = None
         if wake_r in ready:
             os.read(wake_r, 512)
             reap_inits(inits)
@@ -389,7 +398,7 @@ def serve():
             if not data:
                 break
             launch(sock, json.loads(data), fds, inits, libc, bootstrap, (wake_r, wake_w), pool)
-            pool.refill(inits)
+            refill_at = time.monotonic() + REFILL_DELAY_S
     for pid in list(inits):
         try:
             os.killpg(pid, signal.SIGKILL)
