@@ -57,7 +57,8 @@ def zip_files(files: dict[str, str | bytes]) -> bytes:
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for name in sorted(files):
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            mode = 0o755 if name.split("/")[-1] == "bootstrap" else 0o644
+            executable = name.split("/")[-1] == "bootstrap" or name.startswith("extensions/")
+            mode = 0o755 if executable else 0o644
             info.external_attr = (mode | stat.S_IFREG) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             data = files[name]

@@ -13,6 +13,7 @@ from ..errors import AwsError
 from .messages import Request, Response
 from .operations import OperationIndex
 from .validation import validate_request
+from .session import isolated_botocore_session
 
 
 class Adapter(Protocol):
@@ -50,9 +51,7 @@ class Dispatcher:
             index = self._indexes.get(service)
             if index is None:
                 if self._models is None:
-                    import botocore.session
-
-                    self._models = botocore.session.get_session()
+                    self._models = isolated_botocore_session()
                 index = self._indexes[service] = OperationIndex(self._models.get_service_model(service))
             return index
 
