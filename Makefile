@@ -9,17 +9,15 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
-JUPYTER := $(VENV)/bin/jupyter
 LAB_ARGS ?=
-ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_ARGS ?=
-NBVAL_DIRS := $(wildcard notebooks solutions)
+NBVAL_DIRS := $(wildcard notebooks)
 
 STAMP_COURSE := $(VENV)/.stamp-course
 STAMP_TEST := $(VENV)/.stamp-test
 
 .PHONY: help venv install install-course lab test test-unit test-fast lint-imports test-notebooks check-labs \
-        check-labs-fail check-slides labs slides clean
+        check-labs-fail check-labs-solved check-slides test-browser labs slides clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -40,12 +38,12 @@ venv: $(STAMP_TEST) ## create .venv and install the course + test tools (-e .[co
 install: venv
 install-course: $(STAMP_COURSE) ## install only what the lab needs (-e .[course])
 
-lab: install-course ## open JupyterLab on the course index (127.0.0.1; extra options in LAB_ARGS)
-	$(JUPYTER) lab notebooks/00-index.ipynb --ip=127.0.0.1 $(ALLOW_ROOT) $(LAB_ARGS)
+lab: install-course ## open JupyterLab on the course index (127.0.0.1, no news pop-up; extra options in LAB_ARGS)
+	$(PY) scripts/lab.py $(LAB_ARGS)
 
 # `make test` runs every part even if one fails, then reports and fails if any part failed.
-TEST_PARTS := lint-imports test-unit test-notebooks check-labs check-labs-fail check-slides
-test: venv ## everything CI runs: import contracts, pytest, nbval, labs up to date, labs fail unsolved, slides
+TEST_PARTS := lint-imports test-unit test-notebooks check-labs check-labs-fail check-labs-solved check-slides test-browser
+test: venv ## everything CI runs: import contracts, pytest, nbval, labs up to date, labs fail unsolved and pass solved, slides, browser checks
 	@failed=(); passed=0; \
 	for part in $(TEST_PARTS); do \
 	  echo; echo "==================== make $$part ===================="; \
@@ -60,8 +58,8 @@ test: venv ## everything CI runs: import contracts, pytest, nbval, labs up to da
 	[ $${#failed[@]} -eq 0 ]
 
 # pytest exit 5 means "no tests collected": an error here, never a silent success.
-test-unit: venv ## (a) pytest tests/ (pytest-timeout from pyproject)
-	@$(PY) -m pytest tests $(PYTEST_ARGS); rc=$$?; \
+test-unit: venv ## (a) pytest tests/ without the browser checks (pytest-timeout from pyproject)
+	@$(PY) -m pytest tests --ignore=tests/course/browser $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "test-unit: pytest collected no tests"; fi; exit $$rc
 
 test-fast: venv ## the inner loop: pytest -m "not process" (no environments), without tests/course (notebooks, labs, slides)
@@ -79,13 +77,25 @@ test-notebooks: venv ## (b) run every notebook and solution cell (nbval-lax)
 check-labs: venv ## (c) fail if labs/ is not what solutions/ generates
 	$(PY) scripts/make_labs.py --check
 
-check-labs-fail: venv ## (d) every check cell of an unsolved lab must raise
+check-labs-fail: venv ## (d) every grader.check of an unsolved lab must fail
 	$(PY) scripts/check_labs.py
+
+check-labs-solved: check-labs ## (e) solutions pass every check (hidden tests too): wrong try, right, right again
+	$(PY) scripts/check_labs.py --solved
 
 check-slides: slides ## (e) build slides and check they load only local assets
 	$(PY) scripts/build_slides.py --check
 
-labs: $(STAMP_COURSE) ## regenerate labs/ from solutions/ (commit the result)
+# Browser checks need Chromium; without one they are skipped with one clear line (never silently).
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || true)
+test-browser: slides ## (f) Chromium + Playwright: JupyterLab Run All, sliders, live deck, offline decks
+	@if [ -z "$(CHROMIUM)" ]; then \
+	  echo "test-browser: SKIPPED - no Chromium found (apt-get install chromium, or CHROMIUM=/path/to/chromium)"; \
+	else \
+	  CHROMIUM="$(CHROMIUM)" $(PY) -m pytest tests/course/browser --timeout=900 -q -rs $(PYTEST_ARGS); \
+	fi
+
+labs: $(STAMP_COURSE) ## regenerate labs/ from the otter master notebooks in solutions/ (commit the result)
 	$(PY) scripts/make_labs.py
 
 slides: $(STAMP_COURSE) ## build offline decks slides/NN-topic.slides.html (needs npm)

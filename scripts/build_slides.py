@@ -89,10 +89,19 @@ def execute(nb, cwd: Path, timeout: int) -> None:
                    resources={"metadata": {"path": str(cwd)}}).execute()
 
 
+TEMPLATES = Path(__file__).resolve().parent / "templates"  # templates/course: see its header comment
+
+
 def export(nb, out: Path) -> None:
     from nbconvert import SlidesExporter
+    from traitlets.config import Config
 
-    exporter = SlidesExporter(reveal_theme=THEME, reveal_scroll=True)
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_input_tags = {"remove-input"}  # diagrams: the figure, not the call
+    config.TagRemovePreprocessor.remove_cell_tags = {"remove-cell"}
+    exporter = SlidesExporter(config=config, reveal_theme=THEME, template_name="course",
+                              extra_template_basedirs=[str(TEMPLATES)])
     for k, v in URLS.items():
         setattr(exporter, k, v)  # mermaid_* are not config traits, so set them on the instance
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": out.stem}})

@@ -1,25 +1,22 @@
 #!/usr/bin/env python3
-"""Generate student labs from solution notebooks: solutions/NN-topic-lab.ipynb -> labs/NN-topic-lab.ipynb.
+"""Generate student labs from otter-grader master notebooks: solutions/NN-topic-lab.ipynb -> labs/.
 
-Markers (nbgrader-compatible, matched as substrings of a line, so `### BEGIN SOLUTION` and
-`<!-- BEGIN SOLUTION -->` both work):
+Each master notebook is run through ``otter assign`` (otter-grader, the Data 8 autograder), which
+writes a *student* notebook (solutions replaced by ``...`` or a prompt, hidden tests removed, public
+tests stored in the notebook's metadata, ``grader.check("q3_1")`` cells) and an *autograder*
+notebook (solutions and every test, hidden ones included).  The student notebook is normalised
+(no outputs, stable cell ids, deterministic JSON) and written to ``labs/``; the autograder notebook
+goes to ``build/autograder/`` (not committed) for ``scripts/check_labs.py``.
 
-* code:  lines from `### BEGIN SOLUTION [message]` to `### END SOLUTION` become, at the marker's
-  indentation, `# YOUR CODE HERE` + `raise NotImplementedError("<message>")`.  Without a message the
-  nearest preceding "**Exercise N.M**" label is used ("Exercise N.M: write your code here").
-* code:  a single line `name = expr  # SOLUTION` becomes `name = ...  # YOUR CODE HERE`.
-* markdown: a solution region becomes "YOUR ANSWER HERE".
-* `### BEGIN HIDDEN TESTS` .. `### END HIDDEN TESTS` regions are removed (a cell left empty is dropped).
-* Check cells carry the cell tag `check`; they are made read-only in the lab.  `scripts/check_labs.py`
-  requires every check cell of a generated lab to raise (an unsolved lab must not pass its checks).
-
-Outputs, execution counts and non-teaching metadata are dropped; JSON is written deterministically so
-`--check` (regenerate into a temporary directory and compare with labs/) is meaningful.
+``--check`` regenerates into a temporary folder and fails if ``labs/`` differs.  The format of a
+master notebook is documented in ``scripts/README.md``.
 """
 from __future__ import annotations
 
 import argparse
-import re
+import contextlib
+import io
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -27,98 +24,71 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
+AUTOGRADER_DIR = ROOT / "build" / "autograder"
 KEEP_CELL_META = ("tags", "slideshow", "editable", "deletable")
-EXERCISE_RE = re.compile(r"Exercise\s+(\d+(?:\.\d+)*)")
-INLINE_RE = re.compile(r"^(\s*[\w\.\[\]'\", ]+?\s*=\s*).*?#\s*SOLUTION\s*$")
+KEEP_NB_META = ("kernelspec", "otter", "title")
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
-class MarkerError(ValueError):
-    pass
+class AssignError(RuntimeError):
+    """otter assign rejected a master notebook."""
 
 
-def _regions(lines, begin, end, where):
-    """Yield (start, stop) line indices of begin..end regions (inclusive)."""
-    start = None
-    for i, line in enumerate(lines):
-        if begin in line:
-            if start is not None:
-                raise MarkerError(f"{where}: nested '{begin}' at line {i + 1}")
-            start = i
-        elif end in line:
-            if start is None:
-                raise MarkerError(f"{where}: '{end}' without '{begin}' at line {i + 1}")
-            yield start, i
-            start = None
-    if start is not None:
-        raise MarkerError(f"{where}: '{begin}' at line {start + 1} is never closed")
+def otter_assign(master: Path, out_dir: Path) -> tuple[Path, Path]:
+    """Run ``otter assign`` on *master* (in process: ~10x faster than the CLI's start-up);
+    return the (student, autograder) notebook paths."""
+    from otter.assign import main as assign
+
+    log = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            assign(str(master), str(out_dir), no_pdfs=True, no_run_tests=True)
+    except Exception as exc:  # otter raises many kinds; the message is what the author needs
+        tail = "\n".join(log.getvalue().strip().splitlines()[-5:])
+        raise AssignError(f"otter assign failed on {master.name}: {type(exc).__name__}: {exc}\n{tail}") from None
+    student, autograder = out_dir / "student" / master.name, out_dir / "autograder" / master.name
+    if not student.exists():
+        raise AssignError(f"otter assign failed on {master.name}: no student notebook was written")
+    return student, autograder
 
 
-def _replace(lines, begin, end, where, stub):
-    out, last = [], 0
-    for a, b in list(_regions(lines, begin, end, where)):
-        out += lines[last:a] + stub(lines[a])
-        last = b + 1
-    return out + lines[last:]
-
-
-def convert_cell(cell, label, where):
-    lines = cell.source.splitlines()
-    lines = _replace(lines, "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", where, lambda _: [])
-    if cell.cell_type == "code":
-        def stub(marker):
-            indent = marker[: len(marker) - len(marker.lstrip())]
-            msg = marker.split("BEGIN SOLUTION", 1)[1].strip()
-            msg = msg or (f"Exercise {label}: write your code here" if label else "write your code here")
-            return [f"{indent}# YOUR CODE HERE", f"{indent}raise NotImplementedError({msg!r})"]
-
-        lines = _replace(lines, "BEGIN SOLUTION", "END SOLUTION", where, stub)
-        lines = [INLINE_RE.sub(r"\1...  # YOUR CODE HERE", ln) for ln in lines]
-    elif cell.cell_type == "markdown":
-        lines = _replace(lines, "BEGIN SOLUTION", "END SOLUTION", where, lambda _: ["YOUR ANSWER HERE"])
-    cell.source = "\n".join(lines).strip("\n")
-    meta = {k: cell.metadata[k] for k in KEEP_CELL_META if k in cell.metadata}
-    if "check" in meta.get("tags", []):
-        meta.update(editable=False, deletable=False)
-    cell.metadata = nbformat.from_dict(meta)
-    if cell.cell_type == "code":
-        cell.outputs, cell.execution_count = [], None
-    return cell
-
-
-def make_lab(src: Path) -> str:
-    nb = nbformat.read(src, as_version=4)
+def normalise(path: Path, stem: str) -> str:
+    """The notebook at *path* without outputs, with stable ids and only teaching metadata."""
+    nb = nbformat.read(path, as_version=4)
     nb.nbformat_minor = max(nb.nbformat_minor, 5)
-    cells, label = [], None
     for i, cell in enumerate(nb.cells):
-        if cell.cell_type == "markdown" and (m := EXERCISE_RE.search(cell.source)):
-            label = m.group(1)
-        had_source = bool(cell.source.strip())
-        cell = convert_cell(cell, label, f"{src.name} cell {i}")
-        if had_source and not cell.source.strip():
-            continue  # a hidden-tests-only cell
-        cell.setdefault("id", f"{src.stem}-{i}")
-        cells.append(cell)
-    nb.cells = cells
-    nb.metadata = nbformat.from_dict({
-        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"},
-        **({"title": nb.metadata["title"]} if "title" in nb.metadata else {}),
-    })
+        cell["id"] = f"{stem}-{i}"
+        meta = {k: cell.metadata[k] for k in KEEP_CELL_META if k in cell.metadata}
+        cell.metadata = nbformat.from_dict(meta)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+        cell.pop("attachments", None) if cell.cell_type == "code" else None
+    meta = {k: nb.metadata[k] for k in KEEP_NB_META if k in nb.metadata}
+    meta.setdefault("kernelspec", KERNELSPEC)
+    meta["language_info"] = {"name": "python"}
+    nb.metadata = nbformat.from_dict(meta)
     nbformat.validate(nb)
     return nbformat.writes(nb) + "\n"
 
 
 def generate(src_dir: Path, out_dir: Path) -> list[Path]:
+    """Write one lab per master notebook in *src_dir*; keep its autograder notebook in AUTOGRADER_DIR."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for src in sorted(src_dir.glob("*.ipynb")) if src_dir.is_dir() else []:
-        dest = out_dir / src.name
-        dest.write_text(make_lab(src), encoding="utf-8")
-        written.append(dest)
+    masters = sorted(src_dir.glob("*.ipynb")) if src_dir.is_dir() else []
+    with tempfile.TemporaryDirectory() as tmp:
+        for master in masters:
+            student, autograder = otter_assign(master, Path(tmp) / master.stem)
+            dest = out_dir / master.name
+            dest.write_text(normalise(student, master.stem), encoding="utf-8")
+            written.append(dest)
+            AUTOGRADER_DIR.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(autograder, AUTOGRADER_DIR / master.name)
     return written
 
 
 def check(src_dir: Path, labs_dir: Path) -> list[str]:
+    """Problems that make ``labs_dir`` differ from what ``src_dir`` generates."""
     problems = []
     with tempfile.TemporaryDirectory() as tmp:
         fresh = {p.name: p for p in generate(src_dir, Path(tmp))}
@@ -133,7 +103,7 @@ def check(src_dir: Path, labs_dir: Path) -> list[str]:
     return problems
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="fail if labs/ is not up to date")
     ap.add_argument("--solutions", type=Path, default=ROOT / "solutions")
@@ -150,7 +120,7 @@ def main(argv=None) -> int:
             print("labs/ is up to date with solutions/.")
             return 0
         written = generate(args.solutions, args.labs)
-    except MarkerError as exc:
+    except AssignError as exc:
         print(f"make_labs: {exc}", file=sys.stderr)
         return 2
     shown = [p.relative_to(ROOT) if p.is_relative_to(ROOT) else p for p in written]

@@ -104,3 +104,55 @@ def test_event_explorer_invokes_a_real_function():
         box.controls["source"].value = "SQS"
         assert box.result["event"]["Records"][0]["eventSource"] == "aws:sqs"
         assert any(line.startswith("REPORT") for line in box.result["log"])
+
+
+@pytest.mark.process
+def test_event_explorer_survives_the_notebooks_cloud_closing():
+    from minilambda import Cloud
+
+    cloud = Cloud(clock="virtual", start=1_767_225_600, seed=1)
+    box = W.event_explorer(cloud)
+    cloud.close()
+    box.controls["source"].value = "S3"  # the notebook's last cell closed the Cloud; the explorer goes on
+    assert box.result["event"]["Records"][0]["eventSource"] == "aws:s3"
+    assert "closed" in box.summary.value and "private Cloud" in box.summary.value
+
+
+@pytest.mark.process
+def test_event_explorer_owns_a_cloud_when_given_none():
+    box = W.event_explorer()
+    box.controls["source"].value = "SNS"
+    assert box.result["status"] == 200 and "Records" in box.result["event"]
+
+
+def test_cold_start_summary_shows_the_mean_environments_alive():
+    box = W.cold_start_explorer(rate=5)
+    assert f"{box.result.mean_environments:.1f} alive on average" in box.summary.value
+    box.controls["placement"].value = "lru"
+    assert f"{box.result.mean_environments:.1f} alive on average" in box.summary.value
+
+
+def test_cost_explorer_has_init_and_cold_start_controls():
+    box = W.cost_explorer()
+    assert {"cold_start_ratio", "init_ms"} <= set(box.controls)
+    before = box.result.total_usd
+    box.controls["init_ms"].value = 3000
+    assert box.result.total_usd > before and "init" in box.result.by_category
+    box.controls["cold_start_ratio"].value = 0.0
+    assert "init" not in box.result.by_category or box.result.by_category["init"] == 0
+
+
+def test_power_tuning_explains_a_flat_curve():
+    box = W.power_tuning_explorer()
+    assert "Flat curve" in box.summary.value and "rounded up to a whole millisecond" in box.summary.value
+    box.controls["non_cpu_fraction"].value = 1.0
+    assert "Flat curve" not in box.summary.value
+
+
+def test_importing_the_widgets_does_not_import_ipywidgets():
+    import subprocess
+    import sys
+
+    code = "import sys, minilambda.widgets as w; w.explore_cold_starts(); print('ipywidgets' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

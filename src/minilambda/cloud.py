@@ -36,6 +36,7 @@ from .lambda_.executor import Host
 from .model.limits import DEFAULT_KEEP_ALIVE_S
 from .model.platform import Placement, Platform
 from .records import Invocation, RecordLog
+from .runtime.supervisor import Supervisor
 from .services.cloudwatch_logs import CloudWatchLogs
 from .services.cloudwatch_logs_api import CloudWatchLogsApi
 from .services.eventbridge import EventBridgeBackend
@@ -59,7 +60,7 @@ from .services.cognito_api import CognitoApi
 from .services.dynamodb import DynamoDBBackend
 from .services.dynamodb_api import DynamoDBApi
 from .services.moto_bridge import MotoBackends, MotoService
-from .wire import Dispatcher, LoopbackEndpoint, Request, Response, attach_in_process
+from .wire import Dispatcher, LoopbackEndpoint, Request, Response, attach_in_process, isolated_botocore_session
 
 
 def _closer(ref: "weakref.ref[Cloud]") -> Any:
@@ -124,6 +125,9 @@ class Cloud:
         self._own_workdir = workdir is None
         self.workdir = workdir or _new_workdir()
         self.records = RecordLog()
+        # Starts and contains this Cloud's environment processes; its guardian removes the work
+        # folder and kills what is left even if this interpreter is SIGKILLed.
+        self.supervisor = Supervisor(self.workdir, remove_workdir=self._own_workdir)
         self._lock = threading.Lock()
         self._closed = False
         self._loopback: LoopbackEndpoint | None = None
@@ -133,7 +137,8 @@ class Cloud:
         self.deliveries = Deliveries(self.clock, self.records)
         self.logs = CloudWatchLogs(self.clock)
         self._wire_services()
-        host = Host(self.workdir, region, account_id, lambda: self.endpoint_url, lambda: self.runtime_dir)
+        host = Host(self.workdir, region, account_id, lambda: self.endpoint_url, lambda: self.runtime_dir,
+                    lambda: self.supervisor)
         self.lambda_ = LambdaBackend(
             host=host, clock=self.clock, rng=self.rng, records=self.records, logs=self.logs,
             deliveries=self.deliveries, sqs=self.sqs, max_timeout=max_timeout, bill_init=bill_init,
@@ -214,7 +219,8 @@ class Cloud:
         with self._lock:  # one session per Cloud: its loaded service models make new clients cheap
             if self._session is None:
                 self._session = boto3.session.Session(aws_access_key_id="minilambda",
-                                                      aws_secret_access_key="minilambda", region_name=self.region)
+                                                      aws_secret_access_key="minilambda", region_name=self.region,
+                                                      botocore_session=isolated_botocore_session(self.region))
             return self._session
 
     # -- clients and endpoints ---------------------------------------------------------------
@@ -330,6 +336,7 @@ class Cloud:
             self._loopback.close()
         self.moto.close()
         self.clock.close()
+        self.supervisor.close()
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 

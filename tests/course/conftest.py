@@ -35,36 +35,40 @@ def write(nb, path: Path) -> Path:
     return path
 
 
+def raw(source):
+    return nbformat.v4.new_raw_cell(source)
+
+
+CONFIG = ("# ASSIGNMENT CONFIG\ninit_cell: true\ncheck_all_cell: false\nexport_cell: false\n"
+          "run_tests: false\ngenerate: false\ntests:\n  files: false\n  ok_format: false\n")
+
+
+def question(name, prompt, answer, tests):
+    """The raw-cell-delimited otter question: prompt, solution, tests."""
+    return [raw(f"# BEGIN QUESTION\nname: {name}"), md(prompt), raw("# BEGIN SOLUTION"), code(answer),
+            raw("# END SOLUTION"), raw("# BEGIN TESTS"), *[code(t) for t in tests], raw("# END TESTS"),
+            raw("# END QUESTION")]
+
+
 @pytest.fixture
 def solution_nb():
     return make_solution_nb()
 
 
-def make_solution_nb():
-    """A solution notebook using every marker make_labs understands."""
+def make_solution_nb(answer="memory = 512  # SOLUTION", test="assert memory == 512, 'memory should be 512 MB'"):
+    """An otter master notebook: one public + one hidden test, an inline and a block solution."""
     demo = code("print('hi')")
     demo.outputs = [new_output("stream", name="stdout", text="hi\n")]
     demo.execution_count = 3
     return notebook([
+        raw(CONFIG),
         md("# 98 · Pipeline self-test", slideshow={"slide_type": "slide"}),
         demo,
-        md("**Exercise 98.1** Write `gb_seconds(memory_mb, ms)`."),
-        code("def gb_seconds(memory_mb, ms):\n"
-             "    \"\"\"GB-seconds billed.\"\"\"\n"
-             "    ### BEGIN SOLUTION\n"
-             "    return memory_mb / 1024 * ms / 1000\n"
-             "    ### END SOLUTION", tags=["exercise"]),
-        code("assert gb_seconds(1024, 1000) == 1.0, 'A 1024 MB function running 1 s is 1 GB-s'\n"
-             "### BEGIN HIDDEN TESTS\n"
-             "assert gb_seconds(128, 1) == 0.000125\n"
-             "### END HIDDEN TESTS\n"
-             "print('✅ Check 98.1 passed')", tags=["check"]),
-        code("### BEGIN HIDDEN TESTS\nassert gb_seconds(0, 5) == 0\n### END HIDDEN TESTS"),
-        md("**Exercise 98.2** Set `memory` to 512.\n"),
-        code("memory = 512  # SOLUTION\n"),
-        code("assert memory == 512, 'memory should be 512 MB'\nprint('✅ Check 98.2 passed')",
-             tags=["check"]),
-        md("**Exercise 98.3** Why do cold starts matter?\n\n"
-           "### BEGIN SOLUTION\nBecause the first request waits for init.\n### END SOLUTION"),
-    ], widgets={"application/vnd.jupyter.widget-state+json": {"state": {}}},
-        language_info={"name": "python", "version": "3.11.7"})
+        *question("q98_1", "**Exercise 98.1** Write `gb_seconds(memory_mb, ms)`.",
+                  "def gb_seconds(memory_mb, ms):\n    # BEGIN SOLUTION\n    return memory_mb / 1024 * ms / 1000\n"
+                  "    # END SOLUTION",
+                  ["def test_one(gb_seconds):\n    assert gb_seconds(1024, 1000) == 1.0, 'A 1024 MB function running 1 s is 1 GB-s'\n\ntest_one(gb_seconds)",
+                   "# HIDDEN\ndef test_secret(gb_seconds):\n    assert gb_seconds(128, 1) == 0.000125\n\ntest_secret(gb_seconds)"]),
+        *question("q98_2", "**Exercise 98.2** Set `memory` to 512.", answer,
+                  [f"def test_memory(memory):\n    {test}\n\ntest_memory(memory)"]),
+    ], language_info={"name": "python", "version": "3.11.7"})

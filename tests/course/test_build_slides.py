@@ -69,3 +69,20 @@ def test_vendor_versions_are_pinned():
 def test_notebook_selection(tmp_path, name, ok):
     (tmp_path / name).write_text("{}")
     assert (build_slides.notebooks(tmp_path) != []) is ok
+
+
+def test_course_template_for_projection_and_file_urls(tmp_path):
+    diagram = code("from minilambda.widgets.diagrams import lifecycle_diagram\nlifecycle_diagram();", tags=["remove-input"])
+    nb = notebook([md("# Title\n\nLambda $13.58 · servers $60.74", slideshow={"slide_type": "slide"}),
+                   md("Say this aloud.", slideshow={"slide_type": "notes"}), diagram,
+                   md("## Next", slideshow={"slide_type": "subslide"})])
+    deck = tmp_path / "98-x.slides.html"
+    build_slides.export(nb, deck)
+    html = deck.read_text()
+    assert 'navigationMode: "linear"' in html, "the right arrow must visit sub-slides too"
+    assert "width: 1280" in html and "height: 720" in html
+    assert "MathJax" not in html, "no MathJax: dollar amounts must stay text"
+    assert "import mermaid" not in html, "a module import fails from file://"
+    assert "white-space: pre-wrap" in html, "code wraps instead of being clipped"
+    assert "lifecycle_diagram" not in html, "remove-input hides the diagram's call"
+    assert '<aside class="notes">' in html and "Say this aloud." in html
