@@ -56,8 +56,8 @@ def main() -> None:
         print(f"warm invoke  p50 {times[len(times) // 2]:.3f} ms  p99 {times[int(len(times) * 0.99)]:.3f} ms  "
               f"mean {statistics.fmean(times):.3f} ms  (n={args.n})")
         print(f"cold start   p50 {statistics.median(colds):.1f} ms  max {max(colds):.1f} ms  "
-              f"(spawn + INIT + first invoke, n={args.cold})")
-        print(f"memory       {int(rss) / 1024:.1f} MB resident per idle environment")
+              f"(fork server + INIT + first invoke, n={args.cold})")
+        print(f"memory       {int(rss) / 1024:.1f} MB resident (VmRSS, incl. pages shared with the fork server) per idle environment")
     finally:
         shutil.rmtree(base, ignore_errors=True)
 

@@ -18,7 +18,7 @@ import time
 from websockets.sync.client import connect
 
 from minilambda import Cloud, zip_files
-from minilambda.apigateway.management import install, management_url, websocket_url
+from minilambda.apigateway.management import management_url, websocket_url
 
 NOOP = "def handler(event, context):\n    return {'statusCode': 200, 'body': 'ok'}\n"
 ROLE = "arn:aws:iam::123456789012:role/r"
@@ -26,7 +26,6 @@ ROLE = "arn:aws:iam::123456789012:role/r"
 
 def build(cloud: Cloud) -> tuple[str, str]:
     """A WebSocket API whose ``$default`` route (two-way) runs a no-op function."""
-    install(cloud)
     lam = cloud.client("lambda")
     arn = lam.create_function(FunctionName="noop", Runtime="python3.12", Role=ROLE, Handler="app.handler",
                               Code={"ZipFile": zip_files({"app.py": NOOP})})["FunctionArn"]

@@ -36,6 +36,7 @@ from .lambda_.executor import Host
 from .model.limits import DEFAULT_KEEP_ALIVE_S
 from .model.platform import Placement, Platform
 from .records import Invocation, RecordLog
+from .runtime.supervisor import Supervisor
 from .services.cloudwatch_logs import CloudWatchLogs
 from .services.cloudwatch_logs_api import CloudWatchLogsApi
 from .services.eventbridge import EventBridgeBackend
@@ -48,6 +49,7 @@ from .services.sqs import SqsBackend
 from .services.sqs_api import SqsApi
 from .apigateway.control import ApiGatewayControl
 from .apigateway.dataplane import ApiGateway
+from .apigateway.host import GatewayHost
 from .apigateway.management import ManagementApi
 from .apigateway.websocket import WebSocketApis
 from .apigateway.websocket_server import ApiServer
@@ -58,7 +60,7 @@ from .services.cognito_api import CognitoApi
 from .services.dynamodb import DynamoDBBackend
 from .services.dynamodb_api import DynamoDBApi
 from .services.moto_bridge import MotoBackends, MotoService
-from .wire import Dispatcher, LoopbackEndpoint, Request, Response, attach_in_process
+from .wire import Dispatcher, LoopbackEndpoint, Request, Response, attach_in_process, isolated_botocore_session
 
 
 def _closer(ref: "weakref.ref[Cloud]") -> Any:
@@ -123,6 +125,9 @@ class Cloud:
         self._own_workdir = workdir is None
         self.workdir = workdir or _new_workdir()
         self.records = RecordLog()
+        # Starts and contains this Cloud's environment processes; its guardian removes the work
+        # folder and kills what is left even if this interpreter is SIGKILLed.
+        self.supervisor = Supervisor(self.workdir, remove_workdir=self._own_workdir)
         self._lock = threading.Lock()
         self._closed = False
         self._loopback: LoopbackEndpoint | None = None
@@ -132,7 +137,8 @@ class Cloud:
         self.deliveries = Deliveries(self.clock, self.records)
         self.logs = CloudWatchLogs(self.clock)
         self._wire_services()
-        host = Host(self.workdir, region, account_id, lambda: self.endpoint_url, lambda: self.runtime_dir)
+        host = Host(self.workdir, region, account_id, lambda: self.endpoint_url, lambda: self.runtime_dir,
+                    lambda: self.supervisor)
         self.lambda_ = LambdaBackend(
             host=host, clock=self.clock, rng=self.rng, records=self.records, logs=self.logs,
             deliveries=self.deliveries, sqs=self.sqs, max_timeout=max_timeout, bill_init=bill_init,
@@ -170,6 +176,11 @@ class Cloud:
     def _wire_app_services(self) -> None:
         """CloudFormation, moto-backed DynamoDB (+ Streams, whose mappings join Lambda's) and Cognito,
         and API Gateway (control planes, data plane, WebSocket APIs, ``@connections``)."""
+        self._wire_moto_services()
+        self._wire_api_gateway()
+
+    def _wire_moto_services(self) -> None:
+        """CloudFormation, and the services moto answers on this Cloud's private state."""
         self.moto = MotoBackends(self.account_id, self.region)  # private moto state, dropped at close()
         self.cloudformation = Engine(self.client, self.clock, self.region, self.account_id, self._seeded())
         self.dispatcher.register("cloudformation", CloudFormationApi(self.cloudformation, self.cloudformation.rng))
@@ -181,12 +192,18 @@ class Cloud:
         cognito = MotoService(self.moto, "cognito-idp")
         self.cognito = CognitoBackend(self.clock, self.region, self._seeded(), cognito.backend)
         self.dispatcher.register("cognito-idp", CognitoApi(self.cognito, cognito))
-        self.apigateway = ApiGateway(self)
+
+    def _wire_api_gateway(self) -> None:
+        """API Gateway sees a ``GatewayHost``, not the Cloud; both control planes share moto's url map."""
+        host = GatewayHost(clock=self.clock, rng=self.rng, region=self.region, account_id=self.account_id,
+                           logs=self.logs, lambda_=self.lambda_, client=self.client,
+                           endpoint_url=lambda: self.endpoint_url, closed=lambda: self._closed)
+        self.apigateway = host.apigateway = ApiGateway(host)
         self.apigateway.jwks_resolvers.append(self.cognito.jwks_for_issuer)  # the Cloud's own pools
         control_planes = MotoService(self.moto, "apigateway")  # moto's url map serves both
         for name in ("apigateway", "apigatewayv2"):
             self.dispatcher.register(name, ApiGatewayControl(control_planes, self.apigateway, name))
-        self.websocket_apis = WebSocketApis(self, ApiServer)
+        self.websocket_apis = host.websocket_apis = WebSocketApis(host, ApiServer)
         self.dispatcher.register("apigatewaymanagementapi", ManagementApi(self.websocket_apis))
 
     def _notify(self, target_arn: str, event: Any) -> None:
@@ -202,7 +219,8 @@ class Cloud:
         with self._lock:  # one session per Cloud: its loaded service models make new clients cheap
             if self._session is None:
                 self._session = boto3.session.Session(aws_access_key_id="minilambda",
-                                                      aws_secret_access_key="minilambda", region_name=self.region)
+                                                      aws_secret_access_key="minilambda", region_name=self.region,
+                                                      botocore_session=isolated_botocore_session(self.region))
             return self._session
 
     # -- clients and endpoints ---------------------------------------------------------------
@@ -318,6 +336,7 @@ class Cloud:
             self._loopback.close()
         self.moto.close()
         self.clock.close()
+        self.supervisor.close()
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 

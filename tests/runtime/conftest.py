@@ -14,6 +14,7 @@ import pytest
 
 from minilambda.runtime.environment import ProcessEnvironment, build_runtime_dir
 from minilambda.runtime.spec import EnvironmentSpec
+from minilambda.runtime.supervisor import Supervisor
 
 FUNCTIONS = str(Path(__file__).resolve().parents[1] / "functions")
 ACCOUNT = "123456789012"
@@ -50,13 +51,23 @@ def make_spec(base_dir: str, runtime_dir: str) -> Callable[..., EnvironmentSpec]
     return make
 
 
+@pytest.fixture(scope="session")
+def supervisor() -> Iterator[Supervisor]:
+    """One fork server (and guardian) shared by the session's environments, as a Cloud shares one.
+
+    ``MINILAMBDA_TEST_SUPERVISOR=spawn`` runs the same tests on the spawn path."""
+    with Supervisor(mode=os.environ.get("MINILAMBDA_TEST_SUPERVISOR", "auto")) as sup:
+        yield sup
+
+
 @pytest.fixture
-def make_env(make_spec: Callable[..., EnvironmentSpec]) -> Iterator[Callable[..., ProcessEnvironment]]:
+def make_env(make_spec: Callable[..., EnvironmentSpec],
+             supervisor: Supervisor) -> Iterator[Callable[..., ProcessEnvironment]]:
     """Create (not start) environments; all are closed after the test."""
     envs: list[ProcessEnvironment] = []
 
     def make(handler: str = "noop.handler", **overrides: object) -> ProcessEnvironment:
-        env = ProcessEnvironment(make_spec(handler, **overrides))
+        env = ProcessEnvironment(make_spec(handler, **overrides), supervisor)
         envs.append(env)
         return env
 

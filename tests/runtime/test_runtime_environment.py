@@ -10,7 +10,7 @@ import sys
 import pytest
 from conftest import ARN, FUNCTIONS, rid
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.process, pytest.mark.timeout(60)]
 
 
 def invoke_json(env, event=None, **kw):
@@ -259,3 +259,24 @@ def test_runtime_is_started_with_isolated_interpreter(make_env):
         argv = f.read().split(b"\0")
     assert b"-I" in argv and b"-S" in argv
     assert argv[0].decode() == sys.executable
+
+
+def test_concurrent_cold_starts_from_the_fork_server(make_env):
+    """Many environments started at once (one thread each) all get their own runtime."""
+    import threading
+
+    envs = [make_env("state.handler") for _ in range(30)]
+    barrier = threading.Barrier(len(envs))
+    results = {}
+
+    def run(env):
+        barrier.wait()
+        results[id(env)] = (env.start().ok, invoke_json(env, {"op": "incr"})["pid"])
+
+    threads = [threading.Thread(target=run, args=(env,)) for env in envs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(ok for ok, _ in results.values()) and len(results) == 30
+    assert len({pid for _, pid in results.values()}) == 30

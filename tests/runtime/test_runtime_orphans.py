@@ -13,7 +13,7 @@ import textwrap
 import pytest
 from conftest import ARN, FUNCTIONS
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.process, pytest.mark.timeout(60)]
 
 
 def wait_gone(pids: list[int], timeout: float = 10.0) -> set[int]:
@@ -83,6 +83,75 @@ def test_runtimes_die_when_the_platform_process_is_killed(base_dir, runtime_dir)
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait()
         assert wait_gone(pids) == set()
+        tmp = os.path.join(base_dir, "orphan-tmp")
+        assert wait_for(lambda: not mounted_under(tmp)), "the guardian unmounts the environments' /tmp"
     finally:
         parent.kill()
         parent.wait()
+
+
+def test_detached_processes_end_with_the_environment(make_env):
+    """``start_new_session`` and a double-forked daemon leave the process group: both still end."""
+    env = make_env("daemons.handler")
+    env.start()
+    pids = json.loads(env.invoke("r", b"{}", ARN).payload)
+    runtime = env.pid
+    assert wait_gone([runtime, *pids.values()], timeout=0.2) == {runtime, *pids.values()}
+    env.kill()
+    assert wait_gone([runtime, *pids.values()]) == set()
+
+
+def test_detached_processes_end_when_the_runtime_exits_by_itself(make_env):
+    env = make_env("daemons.handler")
+    env.start()
+    pids = list(json.loads(env.invoke("r", b"{}", ARN).payload).values())
+    os.kill(env.pid, signal.SIGKILL)  # the runtime dies; its init ends what it left
+    assert wait_gone(pids) == set()
+
+
+CLOUD_PARENT = textwrap.dedent("""
+    import json, sys
+    from minilambda import Cloud, zip_files
+    cloud = Cloud()
+    lam = cloud.client("lambda")
+    code = open(sys.argv[1]).read()
+    lam.create_function(FunctionName="d", Runtime="python3.12", Handler="daemons.handler",
+                        Role="arn:aws:iam::123456789012:role/r", Code={"ZipFile": zip_files({"daemons.py": code})})
+    pids = json.loads(lam.invoke(FunctionName="d")["Payload"].read())
+    print(json.dumps({"pids": list(pids.values()), "workdir": cloud.workdir}), flush=True)
+    sys.stdin.read()
+""")
+
+
+def test_a_sigkilled_owner_leaves_no_process_and_no_work_folder():
+    parent = subprocess.Popen([sys.executable, "-c", CLOUD_PARENT, os.path.join(FUNCTIONS, "daemons.py")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        out = json.loads(parent.stdout.readline())
+        assert os.path.isdir(out["workdir"]) and out["workdir"].startswith("/var/tmp/")
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        assert wait_gone(out["pids"]) == set()
+        guardian_done = wait_for(lambda: not os.path.exists(out["workdir"]))
+        assert guardian_done, "the guardian removes the Cloud's work folder"
+    finally:
+        parent.kill()
+        parent.wait()
+
+
+def mounted_under(prefix: str) -> list[str]:
+    """Mount points whose path starts with *prefix*."""
+    with open("/proc/self/mountinfo") as f:
+        return [line.split()[4] for line in f if line.split()[4].startswith(prefix)]
+
+
+def wait_for(condition, timeout: float = 10.0) -> bool:
+    """Poll *condition* (a folder removed by another process has no event to wait on)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()

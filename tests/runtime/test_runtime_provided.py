@@ -11,7 +11,7 @@ import sysconfig
 import pytest
 from conftest import ARN, rid
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.process, pytest.mark.timeout(60)]
 
 # The interpreter behind the venv: its own site-packages lack awslambdaric, so the copy in the task is used.
 BASE_PYTHON = os.path.realpath(sys.executable)

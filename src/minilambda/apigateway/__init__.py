@@ -11,8 +11,9 @@
 * The one door to Lambda: ``invoke_lambda_integration`` (``ports.py``) resolves, checks the
   function's resource policy (``LambdaBackend.permissions``) and invokes through ``LambdaBackend``.
 
-Wiring lives in ``Cloud._wire_services`` (the data plane, the control adapter for ``apigateway`` and
-``apigatewayv2``, ``WebSocketApis`` and the ``apigatewaymanagementapi`` adapter).
+Wiring lives in ``Cloud._wire_app_services``: a ``GatewayHost`` (``host.py``: what API Gateway sees
+of the account, never the Cloud itself), the data plane, one control adapter each for ``apigateway``
+and ``apigatewayv2``, ``WebSocketApis`` and the ``apigatewaymanagementapi`` adapter.
 """
 
 from __future__ import annotations

@@ -138,7 +138,7 @@ class ApiGatewayControl(Adapter):
 
     def _endpoint(self, api: dict[str, Any]) -> str:
         if api.get("protocolType") == "WEBSOCKET":
-            websockets = getattr(self.dataplane.cloud, "websocket_apis", None)
+            websockets = self.dataplane.cloud.websocket_apis
             if websockets is not None:
                 return websockets.endpoint(api["apiId"])
             return api.get("apiEndpoint", "")

@@ -265,7 +265,7 @@ class ApiGateway:
         """The invoke URL of a stage: ``http://127.0.0.1:PORT/{stage}`` (``$default``: no segment);
         WebSocket APIs: ``ws://127.0.0.1:PORT/{stage}``."""
         view = self.config.api(api_id)
-        websockets = getattr(self.cloud, "websocket_apis", None)
+        websockets = self.cloud.websocket_apis
         if isinstance(view, HttpApiView) and view.api.get("ProtocolType") == "WEBSOCKET" and websockets is not None:
             return websockets.url(api_id, stage or "$default")
         base = self.base_url(api_id)

@@ -14,7 +14,7 @@ event's ``requestContext.domainName`` (AWS: ``https://``), or no endpoint at all
 The stage in front of ``/@connections`` is not in botocore's request URI, so a loopback request the
 dispatcher could not name is named here by its method (the service has one operation per method).
 
-Wiring: ``Cloud._wire_services`` builds the Cloud's ``WebSocketApis`` (``cloud.websocket_apis``) and
+Wiring: ``Cloud._wire_app_services`` builds the Cloud's ``WebSocketApis`` (``cloud.websocket_apis``) and
 registers ``ManagementApi(cloud.websocket_apis)``; ``cloud.api_url(api_id, stage)`` of a WebSocket
 API is ``cloud.websocket_apis.url(api_id, stage)``.
 """

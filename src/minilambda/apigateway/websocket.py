@@ -186,7 +186,7 @@ class WebSocketApis:
     @property
     def closing(self) -> bool:
         """True once the Cloud or these APIs are closing: no new Lambda work may start."""
-        return self._closed or bool(getattr(self.cloud, "_closed", False))
+        return self._closed or self.cloud.closed
 
     def admit_connection(self) -> bool:
         """Take a token from the account's 500 new connections per second."""
@@ -198,7 +198,7 @@ class WebSocketApis:
     def view(self, api_id: str) -> ApiView:
         """An API's configuration as the ``apigatewayv2`` control plane has it now (the data plane's
         cached view, refreshed whenever the control plane changes); empty for an unknown API."""
-        gateway = getattr(self.cloud, "apigateway", None)
+        gateway = self.cloud.apigateway
         snapshot = gateway.config.api(api_id) if gateway is not None else None
         return ApiView.of(snapshot) if snapshot is not None and hasattr(snapshot, "routes") else _NO_API
 

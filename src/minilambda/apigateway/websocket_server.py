@@ -224,7 +224,7 @@ class ApiServer:
         and ``Throttler``; None admits."""
         from .throttling import ThrottleRequest
 
-        gateway = getattr(self.cloud, "apigateway", None)
+        gateway = self.cloud.apigateway
         value = next((v for k, v in headers if k.lower() == "x-api-key"), None)
         usage = gateway.usage_plan_key(self.api_id, conn.context.stage, value, "$connect") if gateway else None
         if usage is None:
@@ -238,7 +238,7 @@ class ApiServer:
         """``AWS_IAM`` on ``$connect``: the upgrade request's SigV4 signature verified (``sigv4_auth``)."""
         from .sigv4_auth import SignedRequest, verify_sigv4
 
-        gateway = getattr(self.cloud, "apigateway", None)
+        gateway = self.cloud.apigateway
         lookup = gateway.credentials.get if gateway is not None else (lambda key: None)
         host = next((v for k, v in headers if k.lower() == "host"), "127.0.0.1")
         result = verify_sigv4(SignedRequest("GET", f"http://{host}{target}", headers, b""), lookup,
@@ -326,7 +326,7 @@ class ApiServer:
     def _admit(self, view: ApiView, conn: Connection, route_key: str) -> bool:
         """Stage route throttling (``RouteSettings``, else ``DefaultRouteSettings``) and the account's
         10,000 rps shared with REST and HTTP APIs, through the data plane's ``Throttler``."""
-        gateway = getattr(self.cloud, "apigateway", None)
+        gateway = self.cloud.apigateway
         if gateway is None:
             return True
         from .throttling import ThrottleRequest
@@ -349,7 +349,7 @@ class ApiServer:
              authorized: bool | None = None, message_id: str | None = None, error: str | None = None) -> None:
         """Leave an ``ApiRequest`` record (``api_type="WEBSOCKET"``) in the Cloud's API Gateway records,
         and the stage's access log line if it has ``AccessLogSettings``."""
-        gateway = getattr(self.cloud, "apigateway", None)
+        gateway = self.cloud.apigateway
         if gateway is None:
             return
         from .records import ApiRequest

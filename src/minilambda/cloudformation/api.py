@@ -17,6 +17,7 @@ from typing import Any, Callable
 from ..errors import AwsError
 from ..wire.adapters import Adapter
 from ..wire.messages import Request, Response
+from ..wire.session import isolated_botocore_session
 from . import template as tpl
 from .engine import Engine
 from .intrinsics import template_error
@@ -28,9 +29,7 @@ NS = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
 @functools.lru_cache(maxsize=None)
 def _model() -> Any:
     """botocore's (immutable) CloudFormation model, loaded once per process."""
-    import botocore.session
-
-    return botocore.session.get_session().get_service_model("cloudformation")
+    return isolated_botocore_session().get_service_model("cloudformation")
 
 
 def parse_query(params: dict[str, str], shape: Any, prefix: str = "") -> Any:

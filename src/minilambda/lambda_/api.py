@@ -8,12 +8,13 @@ core does not decide.
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any, Callable
 
 from ..errors import AwsError, invalid_parameter, not_found, too_large
 from ..isotime import lambda_timestamp
 from ..model.limits import (ASYNC_PAYLOAD_LIMIT, CREATE_REQUEST_LIMIT, SYNC_PAYLOAD_LIMIT,
-                            TOTAL_CODE_SIZE, UNZIPPED_LIMIT, ZIPPED_LIMIT)
+                            LIST_PAGE_SIZE, TOTAL_CODE_SIZE, UNZIPPED_LIMIT, ZIPPED_LIMIT)
 from ..wire import Adapter, Request, Response
 from .backend import LambdaBackend
 from .executor import encode_tail, parse_payload
@@ -25,6 +26,29 @@ def _empty(status: int) -> Response:
 
 def _json(data: Any, status: int = 200) -> Response:
     return Response.json(data, status)
+
+
+# The partition and account of a function ARN or partial ARN (``123456789012:function:f``).
+_OWNER_RX = re.compile(r"^(?:arn:([a-zA-Z-]*):lambda:[a-z0-9-]*:)?(\d{12}):function:")
+
+
+def _marker(position: int) -> str:
+    """An opaque pagination token (AWS's are opaque too): the position, base64-encoded."""
+    return base64.urlsafe_b64encode(f"minilambda:{position}".encode()).decode()
+
+
+def _marker_position(marker: str | None, count: int) -> int:
+    """Where a ``Marker`` resumes a listing; a token this Cloud did not hand out is refused as AWS does."""
+    if not marker:
+        return 0
+    try:
+        kind, _, number = base64.urlsafe_b64decode(marker.encode()).decode().partition(":")
+        position = int(number)
+    except (ValueError, UnicodeError):
+        kind, position = "", -1
+    if kind != "minilambda" or not 0 <= position <= count:
+        raise invalid_parameter(f"Invalid marker: {marker}. Pass the NextMarker of the previous page, or no Marker.")
+    return position
 
 
 def _qualified(req: Request) -> tuple[str, str | None]:
@@ -41,11 +65,41 @@ class LambdaApi(Adapter):
     """Answers Lambda API requests for one ``LambdaBackend``."""
 
     service_name = "lambda"
+    validates_input = True
 
     def __init__(self, backend: LambdaBackend) -> None:
         self.backend = backend
         self.registry = backend.registry
         self.operations = self._operations()
+
+    def handle(self, request: Request) -> Response:
+        """Refuse another account's or partition's function as AWS's IAM does, then dispatch."""
+        try:
+            self._check_owner(request)
+        except AwsError as err:
+            return self.error_response(err, request)
+        return super().handle(request)
+
+    def _check_owner(self, req: Request) -> None:
+        name = req.labels.get("FunctionName")
+        if name is None and req.operation == "CreateFunction":
+            body = req.json() if req.body else {}
+            name = body.get("FunctionName") if isinstance(body, dict) else None
+        if not isinstance(name, str):
+            return
+        arn = _OWNER_RX.match(name)
+        if arn is None:
+            return
+        partition, account = arn.group(1), arn.group(2)
+        if (partition is None or partition == "aws") and account == self.registry.account_id:
+            return
+        action = "InvokeFunction" if req.operation == "Invoke" else req.operation
+        shown = name if name.startswith("arn:") else f"arn:aws:lambda:{self.registry.region}:{name}"
+        raise AwsError(
+            "AccessDeniedException",
+            f"User: arn:aws:sts::{self.registry.account_id}:assumed-role/minilambda/minilambda is not authorized "
+            f"to perform: lambda:{action} on resource: {shown} because no resource-based policy allows the "
+            f"lambda:{action} action", 403, message_key="Message")
 
     def _operations(self) -> dict[str, Callable[[Request], Response]]:
         fn = "FunctionName"
@@ -77,9 +131,12 @@ class LambdaApi(Adapter):
             "UpdateFunctionEventInvokeConfig": lambda req: _json(cfg.put_config(*_qualified(req), req.json(), merge=True)),
             "GetFunctionEventInvokeConfig": lambda req: _json(cfg.get_config(*_qualified(req))),
             "DeleteFunctionEventInvokeConfig": self.delete_event_invoke_config,
-            "ListFunctionEventInvokeConfigs": lambda req: _json(cfg.list_configs(*_qualified(req))),
+            "ListFunctionEventInvokeConfigs": lambda req: _json(self._page(
+                cfg.list_configs(*_qualified(req))["FunctionEventInvokeConfigs"], req, "FunctionEventInvokeConfigs")),
             "CreateEventSourceMapping": lambda req: _json(esm.create_mapping(req.json()), 202),
-            "ListEventSourceMappings": lambda req: _json(esm.list_mappings(req.q("FunctionName"), req.q("EventSourceArn"))),
+            "ListEventSourceMappings": lambda req: _json(self._page(esm.list_mappings(
+                req.q("FunctionName"), req.q("EventSourceArn"))["EventSourceMappings"], req, "EventSourceMappings",
+                cap=100)),
             "GetEventSourceMapping": lambda req: _json(esm.get_mapping(req.labels["UUID"])),
             "UpdateEventSourceMapping": lambda req: _json(esm.update_mapping(req.labels["UUID"], req.json()), 202),
             "DeleteEventSourceMapping": lambda req: _json(esm.delete_mapping(req.labels["UUID"]), 202),
@@ -115,14 +172,18 @@ class LambdaApi(Adapter):
             items.append(self.registry.configuration(fn.latest, listing=True))
             if all_versions:
                 items.extend(self.registry.configuration(v, listing=True) for v in fn.versions.values())
-        return Response.json(self._page(items, req, "Functions"))
+        return Response.json(self._page(items, req, "Functions", cap=LIST_PAGE_SIZE))
 
-    def _page(self, items: list[Any], req: Request, key: str, limit_default: int = 50) -> dict[str, Any]:
-        start = int(req.q("Marker") or 0)
-        limit = int(req.q("MaxItems") or limit_default)
+    def _page(self, items: list[Any], req: Request, key: str, cap: int | None = None) -> dict[str, Any]:
+        """One page of *items* as AWS pages them: an opaque ``NextMarker``, at most *cap* (or ``MaxItems``,
+        default 50) per page; a marker this listing did not hand out is AWS's ``InvalidParameterValueException``."""
+        start = _marker_position(req.q("Marker"), len(items))
+        limit = int(req.q("MaxItems") or LIST_PAGE_SIZE)
+        if cap is not None:
+            limit = min(limit, cap)
         out: dict[str, Any] = {key: items[start:start + limit]}
         if start + limit < len(items):
-            out["NextMarker"] = str(start + limit)
+            out["NextMarker"] = _marker(start + limit)
         return out
 
     def get_function(self, req: Request, name: str) -> Response:
@@ -207,7 +268,7 @@ class LambdaApi(Adapter):
         fn, _, _ = self.registry.resolve(name)
         items = [self.registry.configuration(fn.latest, arn_qualifier="$LATEST", listing=True)]
         items += [self.registry.configuration(v, listing=True) for _, v in sorted(fn.versions.items(), key=lambda kv: int(kv[0]))]
-        return Response.json(self._page(items, req, "Versions"))
+        return Response.json(self._page(items, req, "Versions", cap=LIST_PAGE_SIZE))
 
     def create_alias(self, req: Request, name: str) -> Response:
         alias = self.registry.create_alias(name, req.json())

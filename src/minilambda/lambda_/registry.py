@@ -21,6 +21,7 @@ from typing import Any
 
 from ..errors import AwsError, conflict, invalid_parameter, not_found, validation_error
 from ..isotime import lambda_timestamp
+from ..model import limits
 from .code import CodePackage
 from .validation import validate_config
 
@@ -256,6 +257,7 @@ class Registry:
         if params.get("DeadLetterConfig", {}).get("TargetArn"):
             config["DeadLetterConfig"] = dict(params["DeadLetterConfig"])
         layers = [self.layer_by_arn(a) for a in params.get("Layers") or []]
+        _check_combined_size(code, layers)
         now = self._now()
         latest = FunctionVersion(name, "$LATEST", config, code, layers, str(uuid.uuid4()), now, state="Pending")
         fn = Function(name, self.function_arn(name), latest, tags=dict(params.get("Tags") or {}))
@@ -266,7 +268,9 @@ class Registry:
         name, q = self.parse_name(function_name, namespaced=False)
         fn = self.get(name)
         self._check_revision(fn.latest, params.get("RevisionId"))
-        fn.latest.code = self._code({k: params.get(k) for k in ("ZipFile", "S3Bucket", "ImageUri")})
+        code = self._code({k: params.get(k) for k in ("ZipFile", "S3Bucket", "ImageUri")})
+        _check_combined_size(code, fn.latest.layers)
+        fn.latest.code = code
         self._touch(fn.latest)
         return fn.latest
 
@@ -275,6 +279,8 @@ class Registry:
         fn = self.get(name)
         self._validate(params, creating=False)
         self._check_revision(fn.latest, params.get("RevisionId"))
+        if "Layers" in params:
+            _check_combined_size(fn.latest.code, [self.layer_by_arn(a) for a in params["Layers"]])
         cfg = fn.latest.config
         for key in ("Runtime", "Role", "Handler", "Description", "Timeout", "MemorySize", "EphemeralStorage",
                     "TracingConfig"):
@@ -536,6 +542,14 @@ class Registry:
         if lv.license_info:
             out["LicenseInfo"] = lv.license_info
         return out
+
+
+def _check_combined_size(code: CodePackage, layers: list[LayerVersion]) -> None:
+    """AWS's 250 MB limit on a function's code and its layers, unzipped, together."""
+    total = code.unzipped + sum(layer.code.unzipped for layer in layers)
+    if total >= limits.UNZIPPED_LIMIT:
+        raise invalid_parameter(f"Function code combined with layers exceeds the maximum allowed size of "
+                                f"{limits.UNZIPPED_LIMIT} bytes. The actual size is {total} bytes.")
 
 
 def _same_config(a: FunctionVersion, b: FunctionVersion) -> bool:

@@ -4,11 +4,8 @@ Run as a script (``python -I -S -B -u bootstrap.py [options]``), never imported 
 it uses the standard library only, so that it starts fast and leaves the handler's import path
 as AWS's (task root, layers, the runtime folder with boto3, the standard library).
 
-Options (set by the environment that spawns it, then removed from ``sys.argv``):
-  --tmp DIR      make a private mount namespace and bind DIR on /tmp (silently skipped if refused)
-  --as BYTES     address-space limit (RLIMIT_AS)
-  --layer DIR    the merged layers folder (AWS's /opt)
-  --exec PATH    set the process up, then exec PATH (custom runtimes: provided.al2023)
+The fork server (``forkserver.py``) imports it once and calls :func:`main` in each forked
+runtime; with ``AWS_LAMBDA_EXEC_WRAPPER`` it runs as a script (``bootstrap.py [--layer DIR]``).
 
 Error payloads, log lines and the context object follow awslambdaric 4.2.2.
 """
@@ -17,11 +14,6 @@ import os
 import sys
 
 _SIGKILL = 9
-_PR_SET_PDEATHSIG = 1
-_CLONE_NEWNS = 0x00020000
-_MS_BIND = 4096
-_MS_REC = 16384
-_MS_PRIVATE = 1 << 18
 _API_PREFIX = "/2018-06-01/runtime"
 _ERROR_LOG_IDENT = "\u00a0"
 _LAMBDA_WARNING = (
@@ -34,68 +26,6 @@ _LAMBDA_WARNING = (
     "previous runtime version. For more information, see "
     "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html\r"
 )
-
-
-# --- process setup (before any user code) ----------------------------------------------------
-
-
-def _parse_options(argv):
-    """Split our --options out of argv; return them as a dict."""
-    opts = {}
-    i = 1
-    while i + 1 < len(argv) and argv[i].startswith("--"):
-        opts[argv[i][2:]] = argv[i + 1]
-        i += 2
-    return opts
-
-
-def _watch_lifeline():
-    """Exit at once when the platform process dies (EOF on the inherited stdin pipe)."""
-    import threading
-
-    fd = os.dup(0)
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
-
-    def watch():
-        try:
-            while os.read(fd, 512):
-                pass
-        except OSError:
-            pass
-        try:  # take any processes the handler started along
-            os.killpg(0, _SIGKILL)
-        finally:
-            os._exit(137)
-
-    threading.Thread(target=watch, name="minilambda-lifeline", daemon=True).start()
-
-
-def _setup_process(opts):
-    """Parent-death signal, private /tmp, memory limit: whatever the OS allows."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, _SIGKILL, 0, 0, 0)
-        if os.getppid() == 1:  # the platform died before prctl took effect
-            os._exit(137)
-        tmp = opts.get("tmp")
-        if tmp and libc.unshare(_CLONE_NEWNS) == 0:
-            libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None)
-            if libc.mount(tmp.encode(), b"/tmp", None, _MS_BIND, None) == 0:
-                os.environ["TMPDIR"] = "/tmp"
-    except Exception:  # pragma: no cover - platforms without prctl/unshare
-        pass
-    limit = opts.get("as")
-    if limit:
-        try:
-            import resource
-
-            resource.setrlimit(resource.RLIMIT_AS, (int(limit), int(limit)))
-        except (ImportError, ValueError, OSError):  # pragma: no cover
-            pass
 
 
 # --- Runtime API client ----------------------------------------------------------------------
@@ -336,18 +266,57 @@ _tenant_id = None
 _json_logs = False
 
 
+class _Raw(object):
+    """A number to write verbatim (a Decimal's own digits), as simplejson's RawJSON."""
+
+    __slots__ = ["text"]
+
+    def __init__(self, text):
+        self.text = text
+
+
 def _default(obj):
-    """JSON fallback: Decimal becomes a number, as in awslambdaric."""
+    """JSON fallback as awslambdaric's: a Decimal keeps its exact digits (``1.10``, ``1E+2``)."""
     if type(obj).__module__ == "decimal" and type(obj).__name__ == "Decimal":
-        if obj.is_nan():
-            return float("nan")
-        return int(obj) if obj == obj.to_integral_value() else float(obj)
+        return _Raw("NaN" if obj.is_nan() else str(obj))
     raise TypeError("Object of type %s is not JSON serializable" % type(obj).__name__)
 
 
+def _prepare(obj, raws):
+    """Namedtuples become objects and Decimals placeholders, as simplejson's encoder treats them."""
+    kind = type(obj)
+    if kind is dict:
+        return {k: _prepare(v, raws) for k, v in obj.items()}
+    if kind is list or kind is tuple:
+        return [_prepare(v, raws) for v in obj]
+    if isinstance(obj, tuple) and hasattr(obj, "_asdict"):
+        return {k: _prepare(v, raws) for k, v in obj._asdict().items()}
+    if isinstance(obj, (str, int, float, bool)) or obj is None:
+        return obj
+    if isinstance(obj, dict):
+        return {k: _prepare(v, raws) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_prepare(v, raws) for v in obj]
+    value = _default(obj)
+    raws.append(value.text)
+    return _Raw(len(raws) - 1)
+
+
 def _to_json(obj):
-    """Encode like awslambdaric's to_json."""
-    return _encoder.encode(obj)
+    """Encode like awslambdaric's to_json (simplejson with use_decimal=False and a Decimal default)."""
+    raws = []
+    prepared = _prepare(obj, raws)
+    if not raws:
+        return _encoder.encode(prepared)
+    import secrets
+
+    token = "\u0001dec-%s-" % secrets.token_hex(8)
+    text = _json.JSONEncoder(ensure_ascii=_encoder.ensure_ascii, allow_nan=True,
+                             default=lambda r: token + str(r.text)).encode(prepared)
+    for index in range(len(raws) - 1, -1, -1):
+        quoted = _json.dumps(token + str(index), ensure_ascii=_encoder.ensure_ascii)
+        text = text.replace(quoted, raws[index])
+    return text
 
 
 def _replace_indent(line):
@@ -361,7 +330,7 @@ def _log_error(error):
     if _json_logs:
         import time
 
-        record = {"timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "level": "ERROR"}
+        record = {"timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "log_level": "ERROR"}
         record.update(error)
         sys.stdout.write(_to_json(record) + "\n")
         return
@@ -564,27 +533,49 @@ def _run():
         _handle(api, handler, headers, body)
 
 
-def _main():
-    """Set the process up, then run the Python runtime or exec a custom one."""
-    opts = _parse_options(sys.argv)
-    _setup_process(opts)
-    target = opts.get("exec")
-    if target:
-        os.execv(target, [target])
-    _watch_lifeline()
+def preload():
+    """Import what the runtime needs before any handler (the fork server calls this once)."""
+    global _json, _encoder
+    import importlib  # noqa: F401
+    import json
+    import logging  # noqa: F401
+    import secrets  # noqa: F401
+    import socket  # noqa: F401
+    import threading  # noqa: F401
+    import time  # noqa: F401
+    import traceback  # noqa: F401
+
+    _json = json
+    _encoder = json.JSONEncoder(allow_nan=True, default=_default)
+
+
+def _import_path(layer):
+    """AWS's order: task root, the layers' python folders, PYTHONPATH, the standard library, boto3."""
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
     paths = [task_root]
-    layer = opts.get("layer")
     if layer:
         version = "python%d.%d" % sys.version_info[:2]
         paths += [os.path.join(layer, "python", "lib", version, "site-packages"), os.path.join(layer, "python")]
-    paths += [p for p in sys.path if p]
     runtime_dir = os.environ.get("LAMBDA_RUNTIME_DIR")
+    extra = [p for p in os.environ.get("PYTHONPATH", "").split(":") if p and p != runtime_dir]
+    paths += extra + [p for p in sys.path if p and p not in extra and p != runtime_dir]
     if runtime_dir:
         paths.append(runtime_dir)
-    sys.path[:] = paths
-    sys.argv[:] = sys.argv[:1]
+    return paths
+
+
+def main(layer=None):
+    """Run the Python runtime in this (already isolated) process."""
+    preload()
+    sys.path[:] = _import_path(layer)
+    sys.argv[:] = [sys.argv[0]]
     _run()
+
+
+def _main():
+    """Script entry point (``AWS_LAMBDA_EXEC_WRAPPER`` execs it): ``bootstrap.py [--layer DIR]``."""
+    layer = sys.argv[2] if len(sys.argv) > 2 and sys.argv[1] == "--layer" else None
+    main(layer)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ class EnvironmentSpec:
     log_level: str | None = None  # AWS_LAMBDA_LOG_LEVEL, only with JSON log format
     python_executable: str | None = None  # the host interpreter for python3.x runtimes
     runtime_dir: str | None = None  # boto3/botocore and their dependencies, nothing else
+    init_timeout: float = 10.0  # AWS's cap on an on-demand INIT phase, seconds
 
 
 @dataclass(slots=True)
@@ -48,6 +49,8 @@ class InitResult:
     error_payload: bytes | None = None  # {"errorMessage", "errorType", "requestId": "", "stackTrace"}
     error_type: str | None = None
     log_lines: list[str] = field(default_factory=list)  # output during INIT, one per line
+    status: str = "success"  # "success" | "error" | "timeout" (INIT_REPORT's Status)
+    max_memory_used_mb: int = 0
 
 
 @dataclass(slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import random
 import threading
 from typing import Any, Callable
@@ -64,3 +65,23 @@ class AccountService:
             self._drop(arn, "no Lambda in this account")
             return
         self.notify(arn, event)
+
+
+def next_token(position: int) -> str:
+    """An opaque pagination token for *position* (AWS's tokens are opaque too)."""
+    return base64.urlsafe_b64encode(f"minilambda:{position}".encode()).decode()
+
+
+def token_position(token: Any, count: int, refuse: Callable[[], AwsError]) -> int:
+    """Where a pagination token resumes a listing of *count* items; ``refuse()`` is raised for a
+    token this Cloud did not hand out (AWS refuses those rather than starting over)."""
+    if token is None or token == "":
+        return 0
+    try:
+        kind, _, number = base64.urlsafe_b64decode(str(token).encode()).decode().partition(":")
+        position = int(number)
+    except (ValueError, UnicodeError):
+        raise refuse() from None
+    if kind != "minilambda" or not 0 <= position <= count:
+        raise refuse()
+    return position

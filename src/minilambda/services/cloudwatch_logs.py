@@ -10,12 +10,14 @@ not CloudWatch's JSON or space-delimited pattern syntax.
 
 from __future__ import annotations
 
+import re
 import shlex
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import AwsError
+from ._util import next_token, token_position
 
 
 @dataclass(slots=True)
@@ -38,6 +40,57 @@ class LogGroup:
     name: str
     created: int
     streams: dict[str, LogStream] = field(default_factory=dict)
+
+
+# CloudWatch Logs quotas (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/cloudwatch_limits_cwl.html):
+# an event is at most 256 KB counting 26 bytes of overhead; a response holds at most 1 MB or 10,000 events.
+MAX_EVENT_BYTES = 262_144
+EVENT_OVERHEAD = 26
+MAX_RESPONSE_BYTES = 1_048_576
+MAX_EVENTS = 10_000
+
+
+def split_message(line: str, limit: int = MAX_EVENT_BYTES - EVENT_OVERHEAD) -> list[str]:
+    """A line as Lambda sends it to CloudWatch: events of at most 256 KB − 26 bytes (UTF-8), cut at
+    character boundaries (observed: a long line arrives as events of 262,118 bytes and the rest)."""
+    data = line.encode("utf-8", "surrogatepass")
+    if len(data) <= limit:
+        return [line]
+    parts, start = [], 0
+    while start < len(data):
+        end = min(start + limit, len(data))
+        while end < len(data) and (data[end] & 0xC0) == 0x80:  # never inside a UTF-8 sequence
+            end -= 1
+        parts.append(data[start:end].decode("utf-8", "surrogatepass"))
+        start = end
+    return parts
+
+
+def _group_name(body: dict[str, Any]) -> str:
+    """``logGroupName`` (or ``logGroupIdentifier``), as AWS requires one of them."""
+    name = body.get("logGroupName") or body.get("logGroupIdentifier")
+    if not name:
+        raise AwsError("InvalidParameterException", "Should provide either logGroupName or logGroupIdentifier.", 400,
+                       error_type=None)
+    return str(name).rsplit(":log-group:", 1)[-1].removesuffix(":*")
+
+
+def _bad_token() -> AwsError:
+    return AwsError("InvalidParameterException", "The specified nextToken is invalid.", 400, error_type=None)
+
+
+def _page_limit(body: dict[str, Any], default: int) -> int:
+    return max(1, min(int(body.get("limit") or default), default))
+
+
+def _fitting(sizes: list[int], limit: int) -> int:
+    """How many leading events fit in one response (≤ *limit* events, ≤ 1 MB)."""
+    total = 0
+    for count, size in enumerate(sizes[:limit]):
+        total += size + EVENT_OVERHEAD
+        if total > MAX_RESPONSE_BYTES and count:
+            return count
+    return min(len(sizes), limit)
 
 
 def _not_found(what: str) -> AwsError:
@@ -69,8 +122,9 @@ class CloudWatchLogs:
             if s is None:
                 s = g.streams[stream] = LogStream(stream, ts)
             for line in lines:
-                self._seq += 1
-                s.events.append(LogEvent(ts, line if line.endswith("\n") else line + "\n", ts, self._seq))
+                for part in split_message(line if line.endswith("\n") else line + "\n"):
+                    self._seq += 1
+                    s.events.append(LogEvent(ts, part, ts, self._seq))
 
     def lines(self, group: str, stream: str | None = None) -> list[str]:
         """All messages of a group (or one stream), oldest first, for tests and notebooks."""
@@ -100,20 +154,26 @@ class CloudWatchLogs:
 
     def CreateLogStream(self, body: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
-            g = self.groups.get(body["logGroupName"])
+            g = self.groups.get(_group_name(body))
             if g is None:
                 raise _not_found("log group")
-            if body["logStreamName"] in g.streams:
+            if body.get("logStreamName") in g.streams:
                 raise AwsError("ResourceAlreadyExistsException", "The specified log stream already exists", 400,
                                error_type=None)
             g.streams[body["logStreamName"]] = LogStream(body["logStreamName"], self._ms())
         return {}
 
     def PutLogEvents(self, body: dict[str, Any]) -> dict[str, Any]:
-        g = self.groups.get(body["logGroupName"])
+        g = self.groups.get(_group_name(body))
         if g is None or body["logStreamName"] not in g.streams:
             raise _not_found("log group" if g is None else "log stream")
         s = g.streams[body["logStreamName"]]
+        for e in body.get("logEvents", []):
+            size = len(str(e.get("message", "")).encode("utf-8", "surrogatepass")) + EVENT_OVERHEAD
+            if size > MAX_EVENT_BYTES:
+                raise AwsError("InvalidParameterException",
+                               f"Log event too large: {size} bytes exceeds limit of {MAX_EVENT_BYTES}", 400,
+                               error_type=None)
         with self._lock:
             for e in body.get("logEvents", []):
                 self._seq += 1
@@ -123,13 +183,19 @@ class CloudWatchLogs:
     def DescribeLogGroups(self, body: dict[str, Any]) -> dict[str, Any]:
         prefix = body.get("logGroupNamePrefix", "")
         groups = sorted(n for n in self.groups if n.startswith(prefix))
-        return {"logGroups": [{"logGroupName": n, "creationTime": self.groups[n].created,
-                               "arn": f"arn:aws:logs:us-east-1:000000000000:log-group:{n}:*",
-                               "storedBytes": sum(len(e.message) for s in self.groups[n].streams.values() for e in s.events)}
-                              for n in groups]}
+        start = token_position(body.get("nextToken"), len(groups), _bad_token)
+        limit = _page_limit(body, 50)
+        out: dict[str, Any] = {"logGroups": [
+            {"logGroupName": n, "creationTime": self.groups[n].created,
+             "arn": f"arn:aws:logs:us-east-1:000000000000:log-group:{n}:*",
+             "storedBytes": sum(len(e.message) for s in self.groups[n].streams.values() for e in s.events)}
+            for n in groups[start:start + limit]]}
+        if start + limit < len(groups):
+            out["nextToken"] = next_token(start + limit)
+        return out
 
     def DescribeLogStreams(self, body: dict[str, Any]) -> dict[str, Any]:
-        g = self.groups.get(body["logGroupName"])
+        g = self.groups.get(_group_name(body))
         if g is None:
             raise _not_found("log group")
         prefix = body.get("logStreamNamePrefix", "")
@@ -147,11 +213,15 @@ class CloudWatchLogs:
                 d["lastEventTimestamp"] = s.events[-1].timestamp
                 d["lastIngestionTime"] = s.events[-1].ingestion_time
             out.append(d)
-        limit = int(body.get("limit", 50))
-        return {"logStreams": out[:limit]}
+        start = token_position(body.get("nextToken"), len(out), _bad_token)
+        limit = _page_limit(body, 50)
+        page: dict[str, Any] = {"logStreams": out[start:start + limit]}
+        if start + limit < len(out):
+            page["nextToken"] = next_token(start + limit)
+        return page
 
     def GetLogEvents(self, body: dict[str, Any]) -> dict[str, Any]:
-        g = self.groups.get(body["logGroupName"])
+        g = self.groups.get(_group_name(body))
         if g is None:
             raise _not_found("log group")
         s = g.streams.get(body["logStreamName"])
@@ -161,11 +231,14 @@ class CloudWatchLogs:
         start, end = body.get("startTime"), body.get("endTime")
         if start is not None or end is not None:
             events = [e for e in events if (start is None or e.timestamp >= start) and (end is None or e.timestamp < end)]
-        limit = int(body.get("limit", 10000))
+        limit = _page_limit(body, MAX_EVENTS)
         token = body.get("nextToken")
         from_head = body.get("startFromHead", False)
         if token:
-            direction, pos = token[0], int(token[2:])
+            m = re.fullmatch(r"([fb])/(\d{56})", str(token))
+            if m is None or int(m.group(2)) > len(events):
+                raise _bad_token()
+            direction, pos = m.group(1), int(m.group(2))
             if direction == "f":
                 chunk = events[pos:pos + limit]
                 lo, hi = pos, pos + len(chunk)
@@ -185,7 +258,7 @@ class CloudWatchLogs:
         }
 
     def FilterLogEvents(self, body: dict[str, Any]) -> dict[str, Any]:
-        g = self.groups.get(body["logGroupName"])
+        g = self.groups.get(_group_name(body))
         if g is None:
             raise _not_found("log group")
         names = body.get("logStreamNames")
@@ -204,17 +277,19 @@ class CloudWatchLogs:
                 if all(t in e.message for t in terms):
                     found.append((e, s.name))
         found.sort(key=lambda p: (p[0].timestamp, p[0].seq))
-        offset = int(body.get("nextToken") or 0)
-        limit = int(body.get("limit", 10000))
-        page = found[offset:offset + limit]
+        offset = token_position(body.get("nextToken"), len(found), _bad_token)
+        rest = found[offset:]
+        count = _fitting([len(e.message.encode("utf-8", "surrogatepass")) for e, _ in rest[:MAX_EVENTS]],
+                         _page_limit(body, MAX_EVENTS))
+        page = rest[:count]
         out: dict[str, Any] = {
             "events": [{"logStreamName": name, "timestamp": e.timestamp, "message": e.message,
                         "ingestionTime": e.ingestion_time, "eventId": f"{e.timestamp:020d}{e.seq:016d}"}
                        for e, name in page],
             "searchedLogStreams": [{"logStreamName": s.name, "searchedCompletely": True} for s in streams],
         }
-        if offset + limit < len(found):
-            out["nextToken"] = str(offset + limit)
+        if offset + count < len(found):
+            out["nextToken"] = next_token(offset + count)
         return out
 
 

@@ -21,6 +21,7 @@ class CloudWatchLogsApi(JsonAdapter):
     """Each operation is the backend method of the same name, taking and returning AWS's JSON."""
 
     content_type = "application/x-amz-json-1.1"
+    validates_input = True
 
     def __init__(self, backend: CloudWatchLogs) -> None:
         super().__init__(backend, OPERATIONS)

@@ -27,7 +27,7 @@ from .. import schedule as sched
 from ..errors import AwsError
 from ..payloads import eventbridge_event, scheduled_event
 from . import _pattern
-from ._util import AccountService, Notify
+from ._util import AccountService, Notify, next_token, token_position
 
 MAX_TARGETS = 5
 
@@ -223,11 +223,12 @@ class EventBridgeBackend(AccountService):
         prefix = p.get("NamePrefix", "")
         with self._lock:
             rules = [self._describe(r) for n, r in sorted(self._rules.items()) if n.startswith(prefix)]
-        start = int(p.get("NextToken") or 0)
+        start = token_position(p.get("NextToken"), len(rules), lambda: AwsError(
+            "ValidationException", "Invalid NextToken", 400, error_type=None))
         limit = int(p.get("Limit") or 100)
         out: dict[str, Any] = {"Rules": rules[start:start + limit]}
         if start + limit < len(rules):
-            out["NextToken"] = str(start + limit)
+            out["NextToken"] = next_token(start + limit)
         return out
 
     def EnableRule(self, p: dict[str, Any]) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from urllib.parse import urlencode
 from ..errors import AwsError
 from ..wire.adapters import Adapter
 from ..wire.messages import Request, Response
+from ..wire.session import isolated_botocore_session
 
 _MOTO_MODULES = {"lambda": "awslambda", "cognito-idp": "cognitoidp", "apigatewayv2": "apigatewayv2",
                  "dynamodbstreams": "dynamodbstreams", "events": "events", "logs": "logs"}
@@ -342,6 +343,4 @@ class MotoService(Adapter):
 @functools.lru_cache(maxsize=None)
 def service_model(service_name: str) -> Any:
     """botocore's (immutable) service model, loaded once per process."""
-    import botocore.session
-
-    return botocore.session.get_session().get_service_model(service_name)
+    return isolated_botocore_session().get_service_model(service_name)

@@ -6,7 +6,8 @@ an object is created or removed: Lambda targets through ``notify(function_arn, e
 through the SQS backend as a JSON body, topics through the SNS backend with subject ``Amazon S3
 Notification``. A target that cannot be reached is recorded as a drop. Deliveries happen after the
 request's lock is released, in configuration order.
-Not modelled: versioning, multipart uploads, ACLs/policies, the ``s3:TestEvent`` AWS sends to
+Multipart uploads live in ``s3_multipart``, CORS matching in ``s3_cors``.
+Not modelled: versioning, ACLs/policies, the ``s3:TestEvent`` AWS sends to
 queues and topics when a configuration is saved, destination permission checks.
 """
 
@@ -66,6 +67,7 @@ class Bucket:
     region: str
     objects: dict[str, S3Object] = field(default_factory=dict)
     notifications: list[dict[str, Any]] = field(default_factory=list)  # parsed configurations
+    cors: list[dict[str, Any]] | None = None  # CORSRules, None when the bucket has no CORS configuration
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,22 @@ class S3Backend(AccountService):
                 if b.objects.pop(k, None) is not None:
                     deliveries += self._deliveries(b, k, "ObjectRemoved:Delete", None, None)
         self._deliver(deliveries)
+
+    # ------------------------------------------------------------------ CORS
+
+    def put_cors(self, bucket: str, rules: list[dict[str, Any]]) -> None:
+        with self._lock:
+            self._bucket(bucket).cors = [dict(r) for r in rules]
+
+    def cors(self, bucket: str) -> list[dict[str, Any]] | None:
+        """The bucket's CORS rules (None when it has none)."""
+        with self._lock:
+            rules = self._bucket(bucket).cors
+            return None if rules is None else [dict(r) for r in rules]
+
+    def delete_cors(self, bucket: str) -> None:
+        with self._lock:
+            self._bucket(bucket).cors = None
 
     # ------------------------------------------------------------------ notifications
 

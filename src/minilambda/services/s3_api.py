@@ -12,8 +12,11 @@ from urllib.parse import quote, unquote
 from ..errors import AwsError
 from ..isotime import iso_millis
 from ..wire import Adapter, Request, Response
+from ..wire.presign import check_presigned, is_presigned
 from ..wire.xml import xml_value
+from . import s3_cors
 from .s3 import Listing, S3Backend, S3Error
+from .s3_multipart import MultipartUploads
 
 NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 _XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -52,6 +55,18 @@ def _decode_aws_chunked(body: bytes) -> bytes:
     return bytes(out)
 
 
+_CORS_LISTS = (("AllowedHeaders", "AllowedHeader"), ("AllowedMethods", "AllowedMethod"),
+               ("AllowedOrigins", "AllowedOrigin"), ("ExposeHeaders", "ExposeHeader"))
+
+
+def _payload(request: Request) -> bytes:
+    """The object bytes of a PUT (``aws-chunked`` bodies decoded)."""
+    enc = request.headers.get("content-encoding", "") or ""
+    if "aws-chunked" in enc or str(request.headers.get("x-amz-content-sha256", "")).startswith("STREAMING-"):
+        return _decode_aws_chunked(request.body)
+    return request.body
+
+
 def _xml(tag: str, inner: str, status: int = 200) -> Response:
     return Response(status, {"Content-Type": "application/xml"},
                     f'{_XML_DECL}<{tag} xmlns="{NS}">{inner}</{tag}>'.encode())
@@ -61,11 +76,22 @@ def _metadata(request: Request) -> dict[str, str]:
     return {k[len("x-amz-meta-"):]: v for k, v in request.headers.items() if k.startswith("x-amz-meta-")}
 
 
+def _labels(request: Request, *names: str) -> list[str]:
+    """The request's Bucket (and Key) URI labels; an empty one is S3's ``InvalidRequest``."""
+    missing = [name for name in names if not request.labels.get(name)]
+    if missing:
+        raise S3Error("InvalidRequest", f"A non-empty {missing[-1]} is required for {request.operation}.", 400)
+    return [request.labels[name] for name in names]
+
+
 class S3Api(Adapter):
     """Each botocore operation name → a handler; ``Bucket`` and ``Key`` come from the URI labels."""
 
-    def __init__(self, backend: S3Backend) -> None:
+    def __init__(self, backend: S3Backend, credentials: dict[str, str] | None = None) -> None:
         self.backend = backend
+        self.uploads = MultipartUploads(backend)
+        # access key → secret: the keys whose presigned URLs this Cloud can check (its own pair)
+        self.credentials = dict(credentials or {"minilambda": "minilambda"})
         b, k = self._with_bucket, self._with_key
         self.operations = {
             "ListBuckets": self.list_buckets,
@@ -78,15 +104,44 @@ class S3Api(Adapter):
             "PutObject": k(self.put_object), "CopyObject": k(self.copy_object),
             "GetObject": k(self.get_object), "HeadObject": k(self.get_object),
             "DeleteObject": k(self.delete_object),
+            "CreateMultipartUpload": k(self.create_multipart), "UploadPart": k(self.upload_part),
+            "CompleteMultipartUpload": k(self.complete_multipart), "AbortMultipartUpload": k(self.abort_multipart),
+            "ListParts": k(self.list_parts), "ListMultipartUploads": b(self.list_uploads),
+            "PutBucketCors": b(self.put_cors), "GetBucketCors": b(self.get_cors),
+            "DeleteBucketCors": b(self.delete_cors),
         }
+
+    def handle(self, request: Request) -> Response:
+        """Presigned URLs checked first; browsers' preflights answered from the bucket's CORS rules;
+        answers to a request with an ``Origin`` carry the matching rule's headers."""
+        try:
+            if is_presigned(request):
+                check_presigned(request, self.backend.clock.now(), self.credentials.get)
+            if request.method == "OPTIONS":
+                return self.preflight(request)
+        except AwsError as err:
+            return self.error_response(err, request)
+        response = super().handle(request)
+        origin = request.headers.get("origin")
+        if origin and request.labels.get("Bucket"):
+            response.headers.update(self._cors_for(request, origin))
+        return response
+
+    def _cors_for(self, request: Request, origin: str) -> dict[str, str]:
+        try:
+            rules = self.backend.cors(request.labels["Bucket"])
+        except AwsError:
+            return {}
+        rule = s3_cors.matching_rule(rules or [], origin, request.method, [])
+        return s3_cors.cors_headers(rule, origin) if rule else {}
 
     @staticmethod
     def _with_bucket(handler: Callable[[Request, str], Response]) -> Callable[[Request], Response]:
-        return lambda request: handler(request, request.labels["Bucket"])
+        return lambda request: handler(request, *_labels(request, "Bucket"))
 
     @staticmethod
     def _with_key(handler: Callable[[Request, str, str], Response]) -> Callable[[Request], Response]:
-        return lambda request: handler(request, request.labels["Bucket"], request.labels["Key"])
+        return lambda request: handler(request, *_labels(request, "Bucket", "Key"))
 
     def unknown_operation(self, request: Request) -> AwsError:
         return S3Error("NotImplemented", "A header or query you provided implies functionality "
@@ -191,10 +246,7 @@ class S3Api(Adapter):
     # ------------------------------------------------------------------ objects
 
     def put_object(self, request: Request, bucket: str, key: str) -> Response:
-        body = request.body
-        enc = request.headers.get("content-encoding", "") or ""
-        if "aws-chunked" in enc or str(request.headers.get("x-amz-content-sha256", "")).startswith("STREAMING-"):
-            body = _decode_aws_chunked(body)
+        body = _payload(request)
         obj = self.backend.put_object(bucket, key, body, request.headers.get("content-type"), _metadata(request),
                                       request.headers.get("content-md5"))
         return Response(200, {"ETag": obj.etag})
@@ -221,12 +273,8 @@ class S3Api(Adapter):
         rng = request.headers.get("range")
         if rng:
             body, status = self._range(rng, obj.body, headers)
-        if request.method == "HEAD":
-            # No body (botocore treats a HEAD body as a malformed error). The object's size would
-            # belong in Content-Length, but both transports set that header from the body length
-            # themselves, so HeadObject reports ContentLength 0 until they keep a service-set
-            # Content-Length for HEAD.
-            headers["x-minilambda-object-size"] = str(len(body))
+        if request.method == "HEAD":  # no body; Content-Length is what a GET would send
+            headers["Content-Length"] = str(len(body))
             return Response(status, headers, b"")
         return Response(status, headers, body)
 
@@ -251,6 +299,97 @@ class S3Api(Adapter):
     def delete_object(self, request: Request, bucket: str, key: str) -> Response:
         self.backend.delete_objects(bucket, [key])
         return Response(204)
+
+    # ------------------------------------------------------------------ multipart uploads
+
+    def create_multipart(self, request: Request, bucket: str, key: str) -> Response:
+        upload = self.uploads.create(bucket, key, request.headers.get("content-type"), _metadata(request))
+        return _xml("InitiateMultipartUploadResult", xml_value("Bucket", bucket) + xml_value("Key", key)
+                    + xml_value("UploadId", upload.upload_id))
+
+    def upload_part(self, request: Request, bucket: str, key: str) -> Response:
+        number = request.q("partNumber") or ""
+        if not number.isdigit():
+            raise S3Error("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive", 400,
+                          ArgumentName="partNumber", ArgumentValue=number)
+        part = self.uploads.upload_part(bucket, key, request.q("uploadId") or "", int(number), _payload(request))
+        return Response(200, {"ETag": part.etag})
+
+    def complete_multipart(self, request: Request, bucket: str, key: str) -> Response:
+        root = _parse_xml(request.body or b"<CompleteMultipartUpload/>")
+        listed = []
+        for el in root.findall("Part"):
+            number = (el.findtext("PartNumber") or "").strip()
+            if not number.isdigit():
+                raise S3Error("MalformedXML", "The XML you provided was not well-formed or did not validate "
+                              "against our published schema", 400)
+            listed.append((int(number), (el.findtext("ETag") or "").strip()))
+        obj = self.uploads.complete(bucket, key, request.q("uploadId") or "", listed)
+        location = f"http://{request.headers.get('host', 's3.amazonaws.com')}/{bucket}/{quote(key)}"
+        return _xml("CompleteMultipartUploadResult", xml_value("Location", location) + xml_value("Bucket", bucket)
+                    + xml_value("Key", key) + xml_value("ETag", obj.etag))
+
+    def abort_multipart(self, request: Request, bucket: str, key: str) -> Response:
+        self.uploads.abort(bucket, key, request.q("uploadId") or "")
+        return Response(204)
+
+    def list_parts(self, request: Request, bucket: str, key: str) -> Response:
+        upload_id = request.q("uploadId") or ""
+        parts = "".join(f"<Part>{xml_value('PartNumber', p.number)}<LastModified>{iso_millis(p.uploaded)}"
+                        f"</LastModified>{xml_value('ETag', p.etag)}{xml_value('Size', len(p.body))}</Part>"
+                        for p in self.uploads.parts(bucket, key, upload_id))
+        return _xml("ListPartsResult", xml_value("Bucket", bucket) + xml_value("Key", key)
+                    + xml_value("UploadId", upload_id) + "<IsTruncated>false</IsTruncated>" + parts)
+
+    def list_uploads(self, request: Request, bucket: str) -> Response:
+        items = "".join(f"<Upload>{xml_value('Key', u.key)}{xml_value('UploadId', u.upload_id)}<Initiated>"
+                        f"{iso_millis(u.initiated)}</Initiated></Upload>" for u in self.uploads.uploads(bucket))
+        return _xml("ListMultipartUploadsResult", xml_value("Bucket", bucket) + "<IsTruncated>false</IsTruncated>"
+                    + items)
+
+    # ------------------------------------------------------------------ CORS
+
+    def put_cors(self, request: Request, bucket: str) -> Response:
+        root = _parse_xml(request.body or b"<CORSConfiguration/>")
+        rules = []
+        for el in root.findall("CORSRule"):
+            rule: dict[str, Any] = {name: [e.text or "" for e in el.findall(tag)] for name, tag in _CORS_LISTS}
+            if el.findtext("ID"):
+                rule["ID"] = el.findtext("ID")
+            if (el.findtext("MaxAgeSeconds") or "").strip().isdigit():
+                rule["MaxAgeSeconds"] = int(el.findtext("MaxAgeSeconds") or 0)
+            rules.append({k: v for k, v in rule.items() if v != []})
+        s3_cors.check_rules(rules)
+        self.backend.put_cors(bucket, rules)
+        return Response(200)
+
+    def get_cors(self, request: Request, bucket: str) -> Response:
+        rules = self.backend.cors(bucket)
+        if rules is None:
+            raise S3Error("NoSuchCORSConfiguration", "The CORS configuration does not exist", 404, BucketName=bucket)
+        inner = ""
+        for rule in rules:
+            parts = xml_value("ID", rule.get("ID"))
+            for name, tag in _CORS_LISTS:
+                parts += "".join(xml_value(tag, v) for v in rule.get(name, []))
+            parts += xml_value("MaxAgeSeconds", rule.get("MaxAgeSeconds"))
+            inner += f"<CORSRule>{parts}</CORSRule>"
+        return _xml("CORSConfiguration", inner)
+
+    def delete_cors(self, request: Request, bucket: str) -> Response:
+        self.backend.delete_cors(bucket)
+        return Response(204)
+
+    def preflight(self, request: Request) -> Response:
+        """A browser's ``OPTIONS`` preflight, answered from the bucket's CORS rules."""
+        bucket = (request.raw_path or request.path).lstrip("/").split("/", 1)[0]
+        rules = self.backend.cors(unquote(bucket)) if bucket else None
+        wanted = [h.strip().lower() for h in (request.headers.get("access-control-request-headers") or "").split(",")
+                  if h.strip()]
+        headers = s3_cors.preflight(rules, request.headers.get("origin"),
+                                    request.headers.get("access-control-request-method"), wanted,
+                                    "OBJECT" if "/" in (request.raw_path or request.path).lstrip("/") else "BUCKET")
+        return Response(200, headers)
 
     # ------------------------------------------------------------------ notifications
 

@@ -26,7 +26,7 @@ from ..errors import AwsError
 from ..payloads import sns_envelope, sns_record
 from . import _pattern
 from ..ids import new_uuid
-from ._util import AccountService, Notify
+from ._util import AccountService, Notify, next_token, token_position
 
 MAX_MESSAGE_BYTES = 262_144
 PROTOCOLS = {"sqs", "lambda", "http", "https", "email", "email-json", "sms", "application", "firehose"}
@@ -138,10 +138,11 @@ class SnsBackend(AccountService):
     def ListTopics(self, p: dict[str, str]) -> dict[str, Any]:
         with self._lock:
             arns = sorted(self._topics)
-        start = int(p.get("NextToken") or 0)
+        start = token_position(p.get("NextToken"), len(arns), lambda: AwsError(
+            "InvalidParameter", "Invalid parameter: NextToken", 400))
         out: dict[str, Any] = {"Topics": [{"TopicArn": a} for a in arns[start:start + 100]]}
         if start + 100 < len(arns):
-            out["NextToken"] = str(start + 100)
+            out["NextToken"] = next_token(start + 100)
         return out
 
     def DeleteTopic(self, p: dict[str, str]) -> None:

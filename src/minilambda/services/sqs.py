@@ -36,7 +36,7 @@ from typing import Any, Callable
 from ..errors import AwsError
 from ..ids import new_uuid
 from ..payloads import md5_of_message_attributes, sqs_record
-from ._util import AccountService
+from ._util import AccountService, next_token, token_position
 
 # The maximum message size. AWS's limit was 256 KiB (262,144 bytes) until 2025; AWS raised it to
 # 1 MiB (1,048,576 bytes) for SQS in 2025/26 (aws-facts §0). Pass max_message_bytes= to choose.
@@ -398,12 +398,12 @@ class SqsBackend(AccountService):
         with self._lock:
             urls = [q.url for n, q in sorted(self._queues.items()) if n.startswith(prefix)]
         limit = p.get("MaxResults")
-        start = int(p.get("NextToken") or 0)
+        start = token_position(p.get("NextToken"), len(urls), lambda: _invalid_parameter("Invalid NextToken value."))
         out: dict[str, Any] = {}
         if limit:
             page = urls[start:start + int(limit)]
             if start + int(limit) < len(urls):
-                out["NextToken"] = str(start + int(limit))
+                out["NextToken"] = next_token(start + int(limit))
         else:
             page = urls[:1000]
         if page:

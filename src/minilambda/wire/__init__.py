@@ -24,6 +24,7 @@ from .dispatch import Dispatcher
 from .inprocess import attach_in_process
 from .loopback import LoopbackEndpoint, service_of
 from .messages import Headers, Request, Response
+from .session import isolated_botocore_session
 
 __all__ = ["Adapter", "Dispatcher", "Headers", "JsonAdapter", "LoopbackEndpoint", "QueryAdapter", "Request", "Response",
-           "attach_in_process", "service_of"]
+           "attach_in_process", "isolated_botocore_session", "service_of"]

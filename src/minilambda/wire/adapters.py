@@ -22,6 +22,7 @@ class Adapter:
 
     service_name = "service"
     operations: Mapping[str, Handler]
+    validates_input = False  # True: the dispatcher checks the model's constraints first (AWS's front end)
 
     def handle(self, request: Request) -> Response:
         try:
@@ -30,6 +31,9 @@ class Adapter:
                 raise self.unknown_operation(request)
             return handler(request)
         except AwsError as err:
+            return self.error_response(err, request)
+        except Exception as exc:  # a bug of ours: the caller gets AWS's 500, never a traceback
+            err = AwsError("ServiceException", f"minilambda could not handle {request.operation}: {exc!r}", 500)
             return self.error_response(err, request)
 
     def unknown_operation(self, request: Request) -> AwsError:

@@ -9,8 +9,11 @@ from __future__ import annotations
 import threading
 from typing import Any, Protocol
 
+from ..errors import AwsError
 from .messages import Request, Response
 from .operations import OperationIndex
+from .validation import validate_request
+from .session import isolated_botocore_session
 
 
 class Adapter(Protocol):
@@ -48,9 +51,7 @@ class Dispatcher:
             index = self._indexes.get(service)
             if index is None:
                 if self._models is None:
-                    import botocore.session
-
-                    self._models = botocore.session.get_session()
+                    self._models = isolated_botocore_session()
                 index = self._indexes[service] = OperationIndex(self._models.get_service_model(service))
             return index
 
@@ -65,4 +66,9 @@ class Dispatcher:
             request.operation = index.name(request)
         if request.operation and index.protocol.startswith("rest"):
             request.labels = index.labels(request.operation, request)
+        if getattr(adapter, "validates_input", False) and request.operation in index.operation_names:
+            try:  # AWS's front end checks the model's constraints before the service sees the request
+                validate_request(index.operation_model(request.operation), request)
+            except AwsError as err:
+                return adapter.error_response(err, request)  # type: ignore[attr-defined]
         return adapter.handle(request)

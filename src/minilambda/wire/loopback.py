@@ -44,6 +44,33 @@ def service_of(request: Request, default: str | None = None) -> str | None:
     return default
 
 
+_MAX_CHUNK_LINE = 1024
+
+
+def _read_body(rfile: Any, headers: Any) -> bytes | None:
+    """The request body: ``Content-Length`` bytes, or a ``Transfer-Encoding: chunked`` body decoded
+    (curl, Java and JavaScript SDKs stream that way); None when either is malformed."""
+    if "chunked" in (headers.get("Transfer-Encoding") or "").lower():
+        out = bytearray()
+        while True:
+            line = rfile.readline(_MAX_CHUNK_LINE)
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                return None
+            if size == 0:
+                while rfile.readline(_MAX_CHUNK_LINE) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return bytes(out)
+            out += rfile.read(size)
+            rfile.readline(_MAX_CHUNK_LINE)
+    text = headers.get("Content-Length") or "0"
+    if not text.strip().isdigit():
+        return None
+    length = int(text)
+    return rfile.read(length) if length else b""
+
+
 def _handler_class(dispatch: Callable[[str | None, Request], Response]) -> type[BaseHTTPRequestHandler]:
     class _Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -53,8 +80,11 @@ def _handler_class(dispatch: Callable[[str | None, Request], Response]) -> type[
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
+            body = _read_body(self.rfile, self.headers)
+            if body is None:
+                self.close_connection = True
+                self.send_error(400, "Bad Request", "malformed Content-Length or chunked body")
+                return
             req = Request.from_url(self.command, self.path, self.headers.items(), body)
             req.context["caller"] = "handler"
             try:  # unsigned requests (browsers, public objects) are anonymous S3 requests
@@ -76,7 +106,7 @@ def _handler_class(dispatch: Callable[[str | None, Request], Response]) -> type[
             if self.command != "HEAD":
                 self.wfile.write(resp.body)
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
+        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = _serve
 
         def log_message(self, *args: Any) -> None:
             pass

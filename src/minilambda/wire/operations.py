@@ -57,6 +57,16 @@ def _compile_uri(uri: str) -> tuple[re.Pattern[str], tuple[tuple[str, str | None
     return re.compile(f"^{pattern.rstrip('/') if pattern != '/' else pattern}/?$"), fixed, literal
 
 
+def _query_members(operation: Any) -> tuple[tuple[str, None], ...]:
+    """Required members carried in the query string (UploadPart's ``partNumber`` and ``uploadId``):
+    their presence tells an operation from another on the same path (PutObject)."""
+    shape = operation.input_shape
+    if shape is None:
+        return ()
+    return tuple((shape.members[name].serialization["name"], None) for name in shape.required_members
+                 if shape.members[name].serialization.get("location") == "querystring")
+
+
 def _header_members(operation: Any) -> tuple[str, ...]:
     shape = operation.input_shape
     if shape is None:
@@ -74,17 +84,24 @@ class OperationIndex:
 
     def __init__(self, service_model: Any) -> None:
         self.protocol: str = service_model.protocol
+        self.model = service_model
+        self.operation_names = frozenset(service_model.operation_names)
         self._routes: list[_Route] = []
         self._by_name: dict[str, _Route] = {}
         if self.protocol.startswith("rest"):
             for name in service_model.operation_names:
                 op = service_model.operation_model(name)
                 path, query, literal = _compile_uri(op.http["requestUri"])
+                query = tuple(q for q in query if q[0] != "x-id") + _query_members(op)
                 headers = _header_members(op)
                 route = _Route(name, op.http["method"], path, query, headers, (len(query), len(headers), literal))
                 self._routes.append(route)
                 self._by_name[name] = route
             self._routes.sort(key=lambda r: r.specificity, reverse=True)
+
+    def operation_model(self, name: str) -> Any:
+        """botocore's model of operation *name* (its input shape, its HTTP binding)."""
+        return self.model.operation_model(name)
 
     def name(self, request: Request) -> str | None:
         """The operation *request* calls, or None when the model knows no such request."""

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 from xml.sax.saxutils import escape
+
+# Characters XML 1.0 cannot carry at all (not even as references): shown as U+FFFD.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml_value(tag: str, value: Any) -> str:
@@ -18,7 +22,7 @@ def xml_value(tag: str, value: Any) -> str:
         return f"<{tag}>{inner}</{tag}>"
     if isinstance(value, bool):
         value = "true" if value else "false"
-    return f"<{tag}>{escape(str(value))}</{tag}>"
+    return f"<{tag}>{escape(_NOT_XML.sub(chr(0xFFFD), str(value)))}</{tag}>"
 
 
 def xml_map(tag: str, items: Mapping[str, Any]) -> str:
