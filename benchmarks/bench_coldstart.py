@@ -15,10 +15,13 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Callable, Sequence, TypeVar
 
 from minilambda.runtime.environment import ProcessEnvironment, build_runtime_dir
 from minilambda.runtime.spec import EnvironmentSpec
 from minilambda.runtime.supervisor import Supervisor
+
+T = TypeVar("T")
 
 HANDLERS = {"noop.py": "def handler(event, context):\n    return None\n",
             "sleepy.py": "import time\ndef handler(event, context):\n    time.sleep(0.1)\n    return 1\n"}
@@ -47,26 +50,35 @@ def cold_starts(sup: Supervisor, base: str, runtime_dir: str, count: int) -> lis
     return times
 
 
-def burst(sup: Supervisor, base: str, runtime_dir: str, count: int) -> tuple[float, list[float]]:
-    """Wall seconds for *count* concurrent cold 100 ms invocations; their Init Durations (ms)."""
-    envs = [ProcessEnvironment(make_spec(base, runtime_dir, "sleepy.handler", 1000 + i), sup) for i in range(count)]
-    inits: list[float] = []
-    barrier = threading.Barrier(count + 1)
+def run_together(work: Callable[[T], None], items: Sequence[T]) -> float:
+    """Run *work* on each item in its own thread, all released at once by a barrier; wall seconds to the last."""
+    barrier = threading.Barrier(len(items) + 1)
 
-    def run(env: ProcessEnvironment) -> None:
+    def one(item: T) -> None:
         barrier.wait()
-        init = env.start()
-        inits.append(init.init_ms)
-        assert env.invoke("b", b"{}", env.spec.function_arn).outcome == "success"
+        work(item)
 
-    threads = [threading.Thread(target=run, args=(env,)) for env in envs]
+    threads = [threading.Thread(target=one, args=(item,)) for item in items]
     for t in threads:
         t.start()
     barrier.wait()
     t0 = time.perf_counter()
     for t in threads:
         t.join()
-    wall = time.perf_counter() - t0
+    return time.perf_counter() - t0
+
+
+def burst(sup: Supervisor, base: str, runtime_dir: str, count: int) -> tuple[float, list[float]]:
+    """Wall seconds for *count* concurrent cold 100 ms invocations; their Init Durations (ms)."""
+    envs = [ProcessEnvironment(make_spec(base, runtime_dir, "sleepy.handler", 1000 + i), sup) for i in range(count)]
+    inits: list[float] = []
+
+    def run(env: ProcessEnvironment) -> None:
+        init = env.start()
+        inits.append(init.init_ms)
+        assert env.invoke("b", b"{}", env.spec.function_arn).outcome == "success"
+
+    wall = run_together(run, envs)
     for env in envs:
         env.close()
     return wall, inits
@@ -85,21 +97,12 @@ def cloud_burst(mode: str, count: int) -> float:
         lam.create_function(FunctionName="burst", Runtime="python3.12", Role="arn:aws:iam::123456789012:role/r",
                             Handler="sleepy.handler", Code={"ZipFile": zip_files({"sleepy.py": HANDLERS["sleepy.py"]})})
         clients = [cloud.client("lambda") for _ in range(count)]
-        barrier = threading.Barrier(count + 1)
         ok: list[bool] = []
 
         def one(client: object) -> None:
-            barrier.wait()
             ok.append(client.invoke(FunctionName="burst")["StatusCode"] == 200)  # type: ignore[attr-defined]
 
-        threads = [threading.Thread(target=one, args=(c,)) for c in clients]
-        for t in threads:
-            t.start()
-        barrier.wait()
-        t0 = time.perf_counter()
-        for t in threads:
-            t.join()
-        wall = time.perf_counter() - t0
+        wall = run_together(one, clients)
         assert len(ok) == count and all(ok)
         return wall
 

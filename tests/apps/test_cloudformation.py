@@ -56,6 +56,11 @@ def cfn(vcloud):
     return vcloud.client("cloudformation")
 
 
+def status(cfn, name):
+    """The stack's ``StackStatus``."""
+    return cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
+
+
 def outputs(cfn, name):
     stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
@@ -94,7 +99,7 @@ def test_create_describe_outputs_and_delete_leaves_nothing(vcloud, cfn):
     assert cfn.list_exports()["Exports"] == []
     with pytest.raises(ClientError, match="Stack with id app does not exist"):
         cfn.describe_stacks(StackName="app")
-    assert cfn.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
+    assert status(cfn, stack_id) == "DELETE_COMPLETE"
 
 
 def test_parameter_constraints_and_missing_values(cfn):
@@ -178,7 +183,7 @@ def test_unsupported_type_fails_naming_it(cfn):
     cfn.create_stack(StackName="u", TemplateBody=body)
     reasons = [e[2] for e in events(cfn, "u") if e[1] == "CREATE_FAILED"]
     assert reasons and "AWS::EC2::VPC is not supported by minilambda" in reasons[0]
-    assert cfn.describe_stacks(StackName="u")["Stacks"][0]["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert status(cfn, "u") == "ROLLBACK_COMPLETE"
 
 
 def test_function_url_fails_clearly_where_lambda_has_none(cfn):
@@ -272,13 +277,13 @@ def test_import_value_across_stacks_and_export_in_use(cfn):
     with pytest.raises(ClientError, match="Export base-queue cannot be deleted as it is in use by user"):
         cfn.delete_stack(StackName="base")
     cfn.create_stack(StackName="nobody", TemplateBody=user.replace("base-queue", "missing"))
-    assert cfn.describe_stacks(StackName="nobody")["Stacks"][0]["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert status(cfn, "nobody") == "ROLLBACK_COMPLETE"
 
 
 def test_change_sets_as_aws_cloudformation_deploy_uses_them(cfn):
     body = "Resources:\n  Q: {Type: AWS::SQS::Queue}\n"
     cs = cfn.create_change_set(StackName="cs", ChangeSetName="one", TemplateBody=body, ChangeSetType="CREATE")
-    assert cfn.describe_stacks(StackName="cs")["Stacks"][0]["StackStatus"] == "REVIEW_IN_PROGRESS"
+    assert status(cfn, "cs") == "REVIEW_IN_PROGRESS"
     cfn.get_waiter("change_set_create_complete").wait(ChangeSetName=cs["Id"])
     described = cfn.describe_change_set(ChangeSetName="one", StackName="cs")
     assert described["ExecutionStatus"] == "AVAILABLE"
@@ -296,7 +301,7 @@ def test_change_sets_as_aws_cloudformation_deploy_uses_them(cfn):
     change = cfn.describe_change_set(ChangeSetName=more["Id"])["Changes"]
     assert [(c["ResourceChange"]["LogicalResourceId"], c["ResourceChange"]["Action"]) for c in change] == [("T", "Add")]
     cfn.execute_change_set(ChangeSetName=more["Id"])
-    assert cfn.describe_stacks(StackName="cs")["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
+    assert status(cfn, "cs") == "UPDATE_COMPLETE"
 
 
 SAM = """
@@ -347,7 +352,7 @@ def test_sam_transform_needs_auto_expand_for_direct_create(cfn):
 @pytest.mark.process
 def test_sam_function_with_inline_code_and_stream_mapping(vcloud, cfn):
     cfn.create_stack(StackName="sam", TemplateBody=SAM, Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])
-    assert cfn.describe_stacks(StackName="sam")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE", events(cfn, "sam")
+    assert status(cfn, "sam") == "CREATE_COMPLETE", events(cfn, "sam")
     types = {r["ResourceType"] for r in cfn.list_stack_resources(StackName="sam")["StackResourceSummaries"]}
     assert types == {"AWS::Lambda::Function", "AWS::IAM::Role", "AWS::DynamoDB::Table",
                      "AWS::Lambda::EventSourceMapping"}
@@ -394,7 +399,7 @@ Outputs:
 @pytest.mark.process
 def test_sam_rest_api_and_schedule_events(vcloud, cfn):
     cfn.create_stack(StackName="rest", TemplateBody=SAM_REST, Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])
-    assert cfn.describe_stacks(StackName="rest")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE", events(cfn, "rest")
+    assert status(cfn, "rest") == "CREATE_COMPLETE", events(cfn, "rest")
     response = vcloud.http("GET", outputs(cfn, "rest")["Url"])  # AWS's URL form, answered in-process
     assert (response.status, response.body) == (200, b"/hello/ada")
     vcloud.clock.advance(3601)
@@ -423,7 +428,7 @@ Outputs:
 
 def test_scheduler_schedule_runs_on_the_virtual_clock(vcloud, cfn):
     cfn.create_stack(StackName="sched", TemplateBody=SCHEDULE)
-    assert cfn.describe_stacks(StackName="sched")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE", events(cfn, "sched")
+    assert status(cfn, "sched") == "CREATE_COMPLETE", events(cfn, "sched")
     assert "emulated with an EventBridge rule" in [e for e in events(cfn, "sched") if e[0] == "Every"][-1][2]
     vcloud.clock.advance(1201)
     sqs = vcloud.client("sqs")

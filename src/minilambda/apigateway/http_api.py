@@ -8,13 +8,12 @@ timeout, throttled function), 429 ``{"message":"Too Many Requests"}``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .config import HttpApiView
 from .events import RouteContext, http_event, rest_event
-from .integrations import call_http, call_lambda, source_arn, substitute_stage_variables
+from .integrations import authorizer_invoker, call_http, call_lambda, source_arn, substitute_stage_variables
 from .records import HttpRequest, HttpResponse
 from .responses import MalformedResponse, parse_v1, parse_v2
 from .routing import match_http, split_path
@@ -121,26 +120,16 @@ def _jwt(gw: "ApiGateway", ex: "Exchange", authorizer: dict[str, Any], route: di
 
 def _lambda_authorizer(gw: "ApiGateway", view: HttpApiView, ex: "Exchange", authorizer: dict[str, Any],
                        ctx: RouteContext) -> HttpResponse | RouteContext:
-    from .policy import AuthorizerConfig, AuthorizerUnavailable, AuthRequest, authorize
+    from .policy import AuthorizerConfig, AuthRequest, authorize
 
     config = AuthorizerConfig.from_http(authorizer)
     arn = source_arn(gw.cloud, view.api_id, ctx.stage, ctx.method, ctx.path)
     event = (http_event(ex.request, ctx, added_headers=[]) if config.payload_format_version == "2.0"
              else rest_event(ex.request, ctx, binary_media_types=[], added_headers=[], version="1.0"))
     event.pop("body", None)
-    auth_arn = f"arn:aws:execute-api:{gw.cloud.region}:{gw.cloud.account_id}:{view.api_id}/authorizers/{config.authorizer_id}"
-
-    def invoke(auth_event: dict[str, Any]) -> tuple[Any, str | None]:
-        result = call_lambda(gw.cloud, authorizer.get("AuthorizerUri", ""), auth_event, arn=auth_arn,
-                             timeout_ms=10_000, credentials=authorizer.get("AuthorizerCredentialsArn"))
-        if result.outcome not in ("ok", "function_error"):
-            raise AuthorizerUnavailable(result.log)
-        try:
-            payload = json.loads(result.payload or b"null")
-        except ValueError:
-            payload = result.payload.decode("utf-8", "replace")
-        return payload, ("Unhandled" if result.outcome == "function_error" else None)
-
+    invoke = authorizer_invoker(gw.cloud, authorizer.get("AuthorizerUri", ""), api_id=view.api_id,
+                                authorizer_id=config.authorizer_id,
+                                credentials=authorizer.get("AuthorizerCredentialsArn"))
     with gw.lock:
         verdict = authorize(config, AuthRequest(arn, event), invoke, gw.auth_cache, gw.cloud.clock.now())
     ex.authorized = verdict.allowed

@@ -6,11 +6,13 @@ import http.client
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
+from .policy import AuthorizerUnavailable
 from .ports import IntegrationResult, invoke_lambda_integration
 
+AUTHORIZER_TIMEOUT_MS = 10_000
 _STAGE_VAR = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
                "transfer-encoding", "upgrade", "content-length", "host"}
@@ -33,6 +35,25 @@ def call_lambda(cloud: Any, uri: str, event: dict[str, Any] | bytes, *, arn: str
     """Invoke a Lambda integration; an integration role (``credentials``) stands in for a permission."""
     return invoke_lambda_integration(cloud, uri, event, source_arn=arn, timeout_ms=timeout_ms,
                                      check_permission=not credentials)
+
+
+def authorizer_invoker(cloud: Any, uri: str, *, api_id: str, authorizer_id: str,
+                       credentials: str | None) -> Callable[[dict[str, Any]], tuple[Any, str | None]]:
+    """The ``invoke`` a Lambda authorizer check calls: the function's answer and ``"Unhandled"`` if it raised."""
+    arn = f"arn:aws:execute-api:{cloud.region}:{cloud.account_id}:{api_id}/authorizers/{authorizer_id}"
+
+    def invoke(auth_event: dict[str, Any]) -> tuple[Any, str | None]:
+        result = call_lambda(cloud, uri, auth_event, arn=arn, timeout_ms=AUTHORIZER_TIMEOUT_MS,
+                             credentials=credentials)
+        if result.outcome not in ("ok", "function_error"):
+            raise AuthorizerUnavailable(result.log)
+        try:
+            payload = json.loads(result.payload or b"null")
+        except ValueError:
+            payload = result.payload.decode("utf-8", "replace")
+        return payload, ("Unhandled" if result.outcome == "function_error" else None)
+
+    return invoke
 
 
 @dataclass(frozen=True)

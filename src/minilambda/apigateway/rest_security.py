@@ -12,14 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from .config import RestApiView
 from .events import RouteContext, rest_event
-from .integrations import call_lambda
+from .integrations import authorizer_invoker
 from .records import HttpRequest
 from .responses import GatewayError, gateway_error
 
 if TYPE_CHECKING:
     from .exchange import DataPlane as ApiGateway, Exchange  # not dataplane.py: it imports this module
-
-AUTHORIZER_TIMEOUT_MS = 10_000
 
 
 def _refusal(status: int, body: str, response_type: str | None, log: str | None) -> GatewayError:
@@ -53,25 +51,14 @@ def authorize_rest(gw: "ApiGateway", view: RestApiView, ex: "Exchange", method: 
 
 def _lambda_authorizer(gw: "ApiGateway", view: RestApiView, ex: "Exchange", authorizer: dict[str, Any],
                        ctx: RouteContext) -> GatewayError | RouteContext:
-    from .policy import AuthorizerConfig, AuthorizerUnavailable, AuthRequest, authorize, method_arn
+    from .policy import AuthorizerConfig, AuthRequest, authorize, method_arn
 
     config = AuthorizerConfig.from_rest(authorizer)
     arn = method_arn(gw.cloud.region, gw.cloud.account_id, view.api_id, ctx.stage, ctx.method, ctx.resource_path)
     event = rest_event(ex.request, ctx, binary_media_types=[], added_headers=[])
     event.pop("body", None)
-    auth_arn = f"arn:aws:execute-api:{gw.cloud.region}:{gw.cloud.account_id}:{view.api_id}/authorizers/{config.authorizer_id}"
-
-    def invoke(auth_event: dict[str, Any]) -> tuple[Any, str | None]:
-        result = call_lambda(gw.cloud, authorizer.get("authorizerUri", ""), auth_event, arn=auth_arn,
-                             timeout_ms=AUTHORIZER_TIMEOUT_MS, credentials=authorizer.get("authorizerCredentials"))
-        if result.outcome not in ("ok", "function_error"):
-            raise AuthorizerUnavailable(result.log)
-        try:
-            payload = json.loads(result.payload or b"null")
-        except ValueError:
-            payload = result.payload.decode("utf-8", "replace")
-        return payload, ("Unhandled" if result.outcome == "function_error" else None)
-
+    invoke = authorizer_invoker(gw.cloud, authorizer.get("authorizerUri", ""), api_id=view.api_id,
+                                authorizer_id=config.authorizer_id, credentials=authorizer.get("authorizerCredentials"))
     with gw.lock:
         verdict = authorize(config, AuthRequest(arn, event), invoke, gw.auth_cache, gw.cloud.clock.now())
     ex.authorized = verdict.allowed

@@ -15,7 +15,7 @@ import random
 from typing import Any, Callable
 
 from ..errors import AwsError
-from ..wire.adapters import Adapter
+from ..wire.adapters import Adapter, query_error, query_ok
 from ..wire.messages import Request, Response
 from ..wire.session import isolated_botocore_session
 from . import template as tpl
@@ -106,8 +106,8 @@ class CloudFormationApi(Adapter):
             op = self._model.operation_model(action)
             args = parse_query(request.form(), op.input_shape) if op.input_shape is not None else {}
             result = getattr(self, f"op_{action}")(args) or {}
-            inner = to_xml(result, op.output_shape) if op.output_shape is not None else ""
-            return self._ok(action, inner, op.output_shape is not None)
+            inner = to_xml(result, op.output_shape) if op.output_shape is not None else None
+            return query_ok(action, NS, inner, self._rid())
         return handler
 
     def unknown_operation(self, request: Request) -> AwsError:
@@ -120,20 +120,8 @@ class CloudFormationApi(Adapter):
 
         return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
 
-    def _ok(self, action: str, inner: str, wrapped: bool) -> Response:
-        result = f"<{action}Result>{inner}</{action}Result>" if wrapped else ""
-        body = (f'<{action}Response xmlns="{NS}">{result}<ResponseMetadata><RequestId>{self._rid()}</RequestId>'
-                f"</ResponseMetadata></{action}Response>")
-        return Response(200, {"Content-Type": "text/xml"}, body.encode())
-
     def error_response(self, err: AwsError, request: Request) -> Response:
-        from xml.sax.saxutils import escape
-
-        kind = "Receiver" if err.status >= 500 else "Sender"
-        body = (f'<ErrorResponse xmlns="{NS}"><Error><Type>{kind}</Type><Code>{escape(err.code)}</Code>'
-                f"<Message>{escape(err.message)}</Message></Error><RequestId>{self._rid()}</RequestId>"
-                "</ErrorResponse>")
-        return Response(err.status, {"Content-Type": "text/xml"}, body.encode())
+        return query_error(err, NS, self._rid())
 
     # -- shapes ----------------------------------------------------------------------------
 

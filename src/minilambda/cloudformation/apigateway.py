@@ -150,6 +150,7 @@ class HttpApi(Handler):
     """``AWS::ApiGatewayV2::Api``: created from properties, or imported from an OpenAPI ``Body``."""
 
     service = "apigatewayv2"
+    removed_by = ("delete_api", "ApiId")
 
     def create(self, ctx, props):
         v2 = ctx.client("apigatewayv2")
@@ -181,14 +182,12 @@ class HttpApi(Handler):
             v2.update_api(ApiId=current.physical_id, **_only(v2, "UpdateApi", new))
         return current
 
-    def delete(self, ctx, current, props):
-        _ignore_missing(lambda: ctx.client("apigatewayv2").delete_api(ApiId=current.physical_id))
-
 
 class RestApi(Handler):
     """``AWS::ApiGateway::RestApi``: created, or imported from a Swagger/OpenAPI ``Body``."""
 
     service = "apigateway"
+    removed_by = ("delete_rest_api", "restApiId")
 
     def create(self, ctx, props):
         api = ctx.client("apigateway")
@@ -214,9 +213,6 @@ class RestApi(Handler):
                                                   body=(body if isinstance(body, str) else json.dumps(body)).encode())
             return current
         return None
-
-    def delete(self, ctx, current, props):
-        _ignore_missing(lambda: ctx.client("apigateway").delete_rest_api(restApiId=current.physical_id))
 
 
 def import_swagger_rest_api(api: Any, doc: dict[str, Any]) -> dict[str, Any]:

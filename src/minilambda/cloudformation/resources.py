@@ -53,6 +53,7 @@ class Handler:
     service = ""
     replace_on: tuple[str, ...] = ()  # properties whose change needs a new resource
     name_property: str | None = None  # a custom name makes replacement impossible
+    removed_by: tuple[str, str] | None = None  # (client method, its parameter): delete by physical id
 
     def create(self, ctx: ResourceContext, props: dict[str, Any]) -> Provisioned:
         raise NotImplementedError
@@ -63,7 +64,12 @@ class Handler:
         return None
 
     def delete(self, ctx: ResourceContext, current: Provisioned, props: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """Remove the resource: by default one ``removed_by`` call with its physical id (already gone is fine)."""
+        if self.removed_by is None:
+            raise NotImplementedError
+        method, parameter = self.removed_by
+        client = ctx.client(self.service)
+        _ignore_missing(lambda: getattr(client, method)(**{parameter: current.physical_id}))
 
 
 def _only(client: Any, operation: str, params: dict[str, Any], rename: Callable[[str], str] = str) -> dict:
@@ -120,6 +126,7 @@ class Function(Handler):
     replace_on = ("FunctionName", "PackageType")
     name_property = "FunctionName"
     skip = {"Code", "Tags", "FunctionName", "SnapStart", "RecursiveLoop", "RuntimeManagementConfig"}
+    removed_by = ("delete_function", "FunctionName")
 
     def _config(self, lam: Any, props: dict[str, Any], op: str) -> dict[str, Any]:
         config = {k: v for k, v in props.items() if k not in self.skip}
@@ -143,9 +150,6 @@ class Function(Handler):
         if config != self._config(lam, old, "UpdateFunctionConfiguration"):
             lam.update_function_configuration(FunctionName=current.physical_id, **config)
         return current
-
-    def delete(self, ctx, current, props):
-        _ignore_missing(lambda: ctx.client("lambda").delete_function(FunctionName=current.physical_id))
 
 
 class Version(Handler):
@@ -210,6 +214,7 @@ class Permission(Handler):
 class EventSourceMapping(Handler):
     service = "lambda"
     replace_on = ("EventSourceArn", "StartingPosition", "StartingPositionTimestamp")
+    removed_by = ("delete_event_source_mapping", "UUID")
 
     def create(self, ctx, props):
         lam = ctx.client("lambda")
@@ -222,9 +227,6 @@ class EventSourceMapping(Handler):
         params = _only(lam, "UpdateEventSourceMapping", new)
         lam.update_event_source_mapping(UUID=current.physical_id, **params)
         return current
-
-    def delete(self, ctx, current, props):
-        _ignore_missing(lambda: ctx.client("lambda").delete_event_source_mapping(UUID=current.physical_id))
 
 
 class LayerVersion(Handler):
@@ -302,6 +304,7 @@ class Table(Handler):
     service = "dynamodb"
     replace_on = ("TableName", "KeySchema", "LocalSecondaryIndexes")
     name_property = "TableName"
+    removed_by = ("delete_table", "TableName")
 
     def create(self, ctx, props):
         ddb = ctx.client("dynamodb")
@@ -346,14 +349,12 @@ class Table(Handler):
         desc = ddb.describe_table(TableName=current.physical_id)["Table"]
         return Provisioned(current.physical_id, self._attributes(desc))
 
-    def delete(self, ctx, current, props):
-        _ignore_missing(lambda: ctx.client("dynamodb").delete_table(TableName=current.physical_id))
-
 
 class Queue(Handler):
     service = "sqs"
     replace_on = ("QueueName", "FifoQueue")
     name_property = "QueueName"
+    removed_by = ("delete_queue", "QueueUrl")
 
     @staticmethod
     def _attrs(props: dict[str, Any]) -> dict[str, str]:
@@ -379,14 +380,12 @@ class Queue(Handler):
             ctx.client("sqs").set_queue_attributes(QueueUrl=current.physical_id, Attributes=attrs)
         return current
 
-    def delete(self, ctx, current, props):
-        _ignore_missing(lambda: ctx.client("sqs").delete_queue(QueueUrl=current.physical_id))
-
 
 class Topic(Handler):
     service = "sns"
     replace_on = ("TopicName", "FifoTopic")
     name_property = "TopicName"
+    removed_by = ("delete_topic", "TopicArn")
 
     def create(self, ctx, props):
         sns = ctx.client("sns")
@@ -403,13 +402,11 @@ class Topic(Handler):
             return None
         return current
 
-    def delete(self, ctx, current, props):
-        _ignore_missing(lambda: ctx.client("sns").delete_topic(TopicArn=current.physical_id))
-
 
 class Subscription(Handler):
     service = "sns"
     replace_on = ("TopicArn", "Protocol", "Endpoint")
+    removed_by = ("unsubscribe", "SubscriptionArn")
 
     def create(self, ctx, props):
         sns = ctx.client("sns")
@@ -421,9 +418,6 @@ class Subscription(Handler):
                             Attributes=attrs)["SubscriptionArn"]
         return Provisioned(arn, {"Arn": arn})
 
-    def delete(self, ctx, current, props):
-        _ignore_missing(lambda: ctx.client("sns").unsubscribe(SubscriptionArn=current.physical_id))
-
 
 _S3_KINDS = (("LambdaConfigurations", "Function", "LambdaFunctionConfigurations", "LambdaFunctionArn"),
              ("QueueConfigurations", "Queue", "QueueConfigurations", "QueueArn"),
@@ -434,6 +428,7 @@ class Bucket(Handler):
     service = "s3"
     replace_on = ("BucketName",)
     name_property = "BucketName"
+    removed_by = ("delete_bucket", "Bucket")
 
     @staticmethod
     def notification(config: dict[str, Any]) -> dict[str, Any]:
@@ -485,9 +480,6 @@ class Bucket(Handler):
     def update(self, ctx, current, old, new):
         note = self._configure(ctx.client("s3"), current.physical_id, new)
         return Provisioned(current.physical_id, current.attributes, note)
-
-    def delete(self, ctx, current, props):
-        _ignore_missing(lambda: ctx.client("s3").delete_bucket(Bucket=current.physical_id))
 
 
 class Rule(Handler):
@@ -580,6 +572,7 @@ class LogGroup(Handler):
     service = "logs"
     replace_on = ("LogGroupName",)
     name_property = "LogGroupName"
+    removed_by = ("delete_log_group", "logGroupName")
 
     def create(self, ctx, props):
         logs = ctx.client("logs")
@@ -590,9 +583,6 @@ class LogGroup(Handler):
     def update(self, ctx, current, old, new):
         return current
 
-    def delete(self, ctx, current, props):
-        _ignore_missing(lambda: ctx.client("logs").delete_log_group(logGroupName=current.physical_id))
-
 
 # -- Cognito --------------------------------------------------------------------------------
 
@@ -600,6 +590,7 @@ class LogGroup(Handler):
 class UserPool(Handler):
     service = "cognito-idp"
     replace_on = ("UserPoolName", "UsernameAttributes", "AliasAttributes", "Schema")
+    removed_by = ("delete_user_pool", "UserPoolId")
 
     def create(self, ctx, props):
         idp = ctx.client("cognito-idp")
@@ -616,9 +607,6 @@ class UserPool(Handler):
         idp = ctx.client("cognito-idp")
         idp.update_user_pool(UserPoolId=current.physical_id, **_only(idp, "UpdateUserPool", new))
         return current
-
-    def delete(self, ctx, current, props):
-        _ignore_missing(lambda: ctx.client("cognito-idp").delete_user_pool(UserPoolId=current.physical_id))
 
 
 class UserPoolClient(Handler):

@@ -45,6 +45,15 @@ def figure(width: float, height: float, *, left: float = 0.1, right: float = 0.9
     return fig, axes
 
 
+def rate_on_twin_axis(ax: Any, hours: Any, rate: Any) -> None:
+    """The request rate on a right-hand axis of *ax*, its line added to *ax*'s legend (upper left)."""
+    rate_ax = ax.twinx()
+    rate_ax.plot(hours, rate, color="#ff7f0e", linewidth=1, label="requests/s")
+    rate_ax.set_ylabel("requests per second")
+    lines, more = ax.get_legend_handles_labels(), rate_ax.get_legend_handles_labels()
+    ax.legend(lines[0] + more[0], lines[1] + more[1], fontsize=8, frameon=False, loc="upper left")
+
+
 def money(x: Any, places: int = 2) -> str:
     """``$1,234.57``."""
     return f"${float(x):,.{places}f}"

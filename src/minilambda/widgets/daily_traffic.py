@@ -96,12 +96,7 @@ def draw_daily_traffic(result: DailyTrafficResult):
     ax.set_ylabel("environments / servers (count)")
     ax.set_xlim(0, 24)
     ax.set_title(f"A day at up to {result.peak_rps:g} requests/s")
-    rate_ax = ax.twinx()
-    rate_ax.plot(result.hours, result.rate, color="#ff7f0e", linewidth=1, label="requests/s")
-    rate_ax.set_ylabel("requests per second")
-    lines = ax.get_legend_handles_labels()
-    more = rate_ax.get_legend_handles_labels()
-    ax.legend(lines[0] + more[0], lines[1] + more[1], fontsize=8, frameon=False, loc="upper left")
+    _shell.rate_on_twin_axis(ax, result.hours, result.rate)
     return fig
 
 

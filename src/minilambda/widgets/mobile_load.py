@@ -97,11 +97,7 @@ def draw_mobile_load(result: MobileLoadResult):
     ax.set_ylabel("environments (count)")
     ax.set_xlim(0, 24)
     ax.set_title(f"{result.daily_users:,} daily users")
-    rate_ax = ax.twinx()
-    rate_ax.plot(result.hours, result.rate, color="#ff7f0e", linewidth=1, label="requests/s")
-    rate_ax.set_ylabel("requests per second")
-    lines, more = ax.get_legend_handles_labels(), rate_ax.get_legend_handles_labels()
-    ax.legend(lines[0] + more[0], lines[1] + more[1], fontsize=8, frameon=False, loc="upper left")
+    _shell.rate_on_twin_axis(ax, result.hours, result.rate)
     names = list(result.monthly_usd_per_1000)
     values = [result.monthly_usd_per_1000[n] for n in names]
     bill_ax.barh(names, values, color="#1f77b4")

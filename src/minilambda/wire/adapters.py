@@ -97,14 +97,25 @@ class QueryAdapter(Adapter):
         return "".join(xml_map(k, v) if k in self.xml_maps else xml_value(k, v) for k, v in result.items())
 
     def _ok(self, action: str, result: Mapping[str, Any] | None) -> Response:
-        inner = f"<{action}Result>{self._render(result)}</{action}Result>" if result is not None else ""
-        body = (f'<{action}Response xmlns="{self.namespace}">{inner}<ResponseMetadata><RequestId>'
-                f"{self.request_id()}</RequestId></ResponseMetadata></{action}Response>")
-        return Response(200, {"Content-Type": "text/xml"}, body.encode())
+        return query_ok(action, self.namespace, self._render(result) if result is not None else None,
+                        self.request_id())
 
     def error_response(self, err: AwsError, request: Request) -> Response:
-        kind = "Receiver" if err.status >= 500 else "Sender"
-        body = (f'<ErrorResponse xmlns="{self.namespace}"><Error><Type>{kind}</Type>{xml_value("Code", err.code)}'
-                f'{xml_value("Message", err.message)}</Error><RequestId>{self.request_id()}</RequestId>'
-                "</ErrorResponse>")
-        return Response(err.status, {"Content-Type": "text/xml"}, body.encode())
+        return query_error(err, self.namespace, self.request_id())
+
+
+def query_ok(action: str, namespace: str, result_xml: str | None, request_id: str) -> Response:
+    """AWS's query-protocol answer: ``<ActionResponse>``, its ``<ActionResult>`` (unless None), the RequestId."""
+    inner = f"<{action}Result>{result_xml}</{action}Result>" if result_xml is not None else ""
+    body = (f'<{action}Response xmlns="{namespace}">{inner}<ResponseMetadata><RequestId>'
+            f"{request_id}</RequestId></ResponseMetadata></{action}Response>")
+    return Response(200, {"Content-Type": "text/xml"}, body.encode())
+
+
+def query_error(err: AwsError, namespace: str, request_id: str) -> Response:
+    """AWS's query-protocol error: ``<ErrorResponse>`` with Sender/Receiver, Code, Message and RequestId."""
+    kind = "Receiver" if err.status >= 500 else "Sender"
+    body = (f'<ErrorResponse xmlns="{namespace}"><Error><Type>{kind}</Type>{xml_value("Code", err.code)}'
+            f'{xml_value("Message", err.message)}</Error><RequestId>{request_id}</RequestId>'
+            "</ErrorResponse>")
+    return Response(err.status, {"Content-Type": "text/xml"}, body.encode())
