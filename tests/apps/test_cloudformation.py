@@ -477,3 +477,15 @@ def test_a_full_bucket_fails_the_delete_until_emptied(vcloud, cfn):
     s3.delete_object(Bucket=bucket, Key="keep.txt")
     cfn.delete_stack(StackName="full")
     assert s3.list_buckets()["Buckets"] == [] and vcloud.client("sns").list_topics()["Topics"] == []
+
+
+def test_http_api_properties_are_updated_in_place(vcloud, cfn):
+    v1 = ("Resources:\n  Api:\n    Type: AWS::ApiGatewayV2::Api\n"
+          "    Properties: {Name: notes, ProtocolType: HTTP, Description: first}\n")
+    cfn.create_stack(StackName="api", TemplateBody=v1)
+    api_id = cfn.describe_stack_resource(StackName="api", LogicalResourceId="Api")["StackResourceDetail"][
+        "PhysicalResourceId"]
+    cfn.update_stack(StackName="api", TemplateBody=v1.replace("Description: first", "Description: second"))
+    cfn.get_waiter("stack_update_complete").wait(StackName="api")
+    api = vcloud.client("apigatewayv2").get_api(ApiId=api_id)  # the same API, modified
+    assert api["Description"] == "second"

@@ -179,7 +179,7 @@ class HttpApi(Handler):
         v2 = ctx.client("apigatewayv2")
         if new.get("Body") is not None:
             return None  # replaced: a new API from the new OpenAPI document
-            v2.update_api(ApiId=current.physical_id, **_only(v2, "UpdateApi", new))
+        v2.update_api(ApiId=current.physical_id, **_only(v2, "UpdateApi", new))
         return current
 
 
