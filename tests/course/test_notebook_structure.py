@@ -36,6 +36,12 @@ def test_no_continuation_cell_uses_dash(nb):
     assert not dashes, f"cells {dashes} have slide_type '-', which jupyterlab-slideshow never shows: remove it"
 
 
+def test_no_sub_slides(nb):
+    """The live deck's forward button skips vertical sub-slides; a lecture clicking forward must see everything."""
+    subs = [c.source.splitlines()[0][:50] for c in nb.cells if slide_type(c) == "subslide"]
+    assert not subs, f"sub-slides {subs} are skipped by the live deck's forward button: make them slides"
+
+
 def test_starts_with_a_slide_and_skips_setup(nb):
     assert slide_type(nb.cells[0]) == "slide"
     first_code = next(c for c in nb.cells if c.cell_type == "code")

@@ -77,14 +77,7 @@ def explorer_js(index: int, what: str) -> str:
     return f"({pick}).querySelector('img').src"
 
 
-# Known gap (see the closing note): the mobile-load explorer of 08 runs a day of users through the
-# simulator on each slider move and redraws in 0.45-1.4 s here, over the 1 s this check asks.
-SLOW_REDRAW = {"08-serverless-mobile-backend.ipynb"}
-RUN_ALL_CASES = [pytest.param(n, marks=pytest.mark.xfail(reason="explorer redraws in over 1 s", strict=False))
-                 if n in SLOW_REDRAW else n for n in NOTEBOOKS]
-
-
-@pytest.mark.parametrize("name", RUN_ALL_CASES)
+@pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_runs_and_its_widgets_respond(page, lab, name):
     open_and_run_all(page, lab, name)
     errors = page.evaluate(ERRORS)
@@ -179,6 +172,11 @@ def test_live_deck_shows_code_and_live_widgets(page, lab, name):
     print(f"{name}: {len(seen)} steps in the live deck, {code} code cells and {widgets} widget cells on screen")
     page.locator("button.jp-deck-mod-stop").click()
     assert code > 0, f"{name}: the live deck never shows a code cell"
+    cells = json.loads((ROOT / "notebooks" / name).read_text())["cells"]
+    shown = {i for i, c in enumerate(cells)
+             if c.get("metadata", {}).get("slideshow", {}).get("slide_type") not in ("skip", "notes")}
+    missed = sorted(shown - {i for step in seen for i in step})
+    assert not missed, f"{name}: clicking forward through the live deck never shows cells {missed}"
     if "cold_start_explorer(" in (ROOT / "notebooks" / name).read_text() or "cost_explorer(" in (ROOT / "notebooks" / name).read_text():
         assert redrawn, f"{name}: no explorer on a slide redrew after its slider moved"
     assert widgets > 0, f"{name}: the live deck never shows a live widget"
