@@ -72,6 +72,7 @@ class Summary:
     latency_mean_s: float  # response time of requests that ran (cold ones include INIT)
     latency_p50_s: float
     latency_p90_s: float
+    latency_p95_s: float
     latency_p99_s: float
     environments_created: int
     peak_environments: int
@@ -631,7 +632,7 @@ class _Accumulator:
         mean_env = life_sum / horizon
         mean_busy = self.busy_time / horizon
         served_n = requests - throttles
-        p50, p90, p99 = _quantiles(self.lat_hist, (0.5, 0.9, 0.99))
+        p50, p90, p95, p99 = _quantiles(self.lat_hist, (0.5, 0.9, 0.95, 0.99))
         return Summary(
             requests=requests, cold_starts=colds, throttles=throttles,
             cold_start_ratio=colds / requests if requests else 0.0,
@@ -641,7 +642,7 @@ class _Accumulator:
             billed_ms_total=self.billed_total, gb_seconds=self.billed_total / 1000.0 * cfg.memory_mb / 1024.0,
             memory_mb=cfg.memory_mb, architecture=cfg.architecture, init_ms_total=self.init_ms_total,
             latency_mean_s=self.lat_sum / served_n if served_n else math.nan,
-            latency_p50_s=p50, latency_p90_s=p90, latency_p99_s=p99,
+            latency_p50_s=p50, latency_p90_s=p90, latency_p95_s=p95, latency_p99_s=p99,
             environments_created=n_envs, peak_environments=platform.peak,
             environment_lifetime_mean_s=life_sum / n_envs if n_envs else 0.0, environment_lifetime_max_s=life_max,
             throttle_reasons={thr.reason: int(code_hist[_CODE_OF[thr]]) for thr in _THROTTLES
