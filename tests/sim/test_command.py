@@ -73,3 +73,14 @@ def test_python_dash_m_minilambda_simulate():
                          capture_output=True, text=True, timeout=120, check=False)
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1 and "0 < duration < inf" in bad.stderr
+
+
+def test_progress_bar_on_stderr_only_when_asked(capsys):
+    assert main([*EXAMPLE, "--duration", "200000", "--progress", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["duration"] == 200000  # stdout stays one JSON object
+    assert "simulated:" in err and "200k/200k" in err, err[-300:]
+    assert main([*EXAMPLE, "--duration", "200000", "--no-progress", "--json"]) == 0
+    assert capsys.readouterr().err == ""  # and off when stderr is not a terminal (the default here)
+    assert main([*EXAMPLE, "--duration", "200000", "--json"]) == 0
+    assert capsys.readouterr().err == ""

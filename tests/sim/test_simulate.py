@@ -330,3 +330,10 @@ def test_simfaas_sanity(name):
     assert s.cold_start_ratio == pytest.approx(row["simfaas_prob_cold"], rel=0.15)
     assert s.mean_environments == pytest.approx(row["simfaas_inst_count_avg"], rel=0.03)
     assert s.utilization == pytest.approx(row["simfaas_utilization"], rel=0.1)
+
+
+def test_progress_reports_simulated_time_up_to_the_end():
+    reached: list[float] = []
+    r = simulate(arrivals=Poisson(5.0), duration=100_000.0, seed=2, chunk_size=10_000, progress=reached.append)
+    assert len(reached) >= r.summary.requests // 10_000  # once per chunk, then the end
+    assert reached == sorted(reached) and reached[-1] == 100_000.0 and reached[0] < 100_000.0

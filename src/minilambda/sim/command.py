@@ -74,6 +74,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--provisioned", type=_number("0 <= provisioned <= reserved or max-concurrency"), default=0, metavar="N",
                    help="provisioned concurrency (0 <= N <= reserved or max concurrency)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="a progress bar on stderr over the simulated time (default: when stderr is a terminal)")
     p.set_defaults(run=run)
     return p
 
@@ -86,6 +88,30 @@ def _whole(name: str, value: float | None, lo: int, hi: float = math.inf) -> int
         msg = f"{name} must be a whole number ({lo} <= {name.lstrip('-')}{top}), got {value:g}"
         raise _OneLineError(msg)
     return int(value)
+
+
+class _ProgressBar:
+    """A tqdm bar on stderr over the simulated seconds (a no-op when disabled)."""
+
+    def __init__(self, duration: float, enabled: bool) -> None:
+        self.duration, self.enabled, self.bar = duration, enabled, None
+
+    def __enter__(self) -> _ProgressBar:
+        if self.enabled and math.isfinite(self.duration) and self.duration > 0:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=self.duration, unit="s", unit_scale=True, desc="simulated", file=sys.stderr,
+                            dynamic_ncols=True, leave=True)
+        return self
+
+    def reached(self, t: float) -> None:
+        """The simulation has reached simulated time *t* (seconds)."""
+        if self.bar is not None:
+            self.bar.update(min(t, self.duration) - self.bar.n)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -112,11 +138,14 @@ def run(args: argparse.Namespace) -> int:
         provisioned = _whole("--provisioned", args.provisioned, 0, reserved if reserved is not None else max_c)
         seed = _whole("--seed", args.seed, 0)
         memory = _whole("--memory", args.memory, 128, 10240)
-        result = simulate(
-            arrivals=Poisson(args.arrival_rate), warm=Exponential(args.warm_mean),
-            cold=Exponential(args.cold_mean), keep_alive=args.keep_alive, max_concurrency=max_c,
-            duration=args.duration, seed=seed, placement=args.placement, memory_mb=memory,
-            architecture=args.architecture, reserved=reserved, provisioned=provisioned or 0)
+        show_bar = sys.stderr.isatty() if args.progress is None else args.progress
+        with _ProgressBar(args.duration, enabled=show_bar) as bar:
+            result = simulate(
+                arrivals=Poisson(args.arrival_rate), warm=Exponential(args.warm_mean),
+                cold=Exponential(args.cold_mean), keep_alive=args.keep_alive, max_concurrency=max_c,
+                duration=args.duration, seed=seed, placement=args.placement, memory_mb=memory,
+                architecture=args.architecture, reserved=reserved, provisioned=provisioned or 0,
+                progress=bar.reached)
     except (_OneLineError, ValueError, TypeError) as exc:
         sys.stderr.write(f"minilambda simulate: error: {exc}\n")
         return EXIT_USAGE

@@ -18,6 +18,7 @@ import gc
 import heapq
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -355,7 +356,7 @@ def simulate(*, arrivals: ArrivalProcess | float | None = None, warm: Distributi
              series_resolution: float | None = None, keep_records: bool = False,
              duration_model: DurationModel | None = None, scaling: bool = True,
              max_environments: int | None = None, function_name: str = "function",
-             chunk_size: int = CHUNK) -> SimulationResult:
+             chunk_size: int = CHUNK, progress: Callable[[float], None] | None = None) -> SimulationResult:
     """Simulate one function under a synthetic workload, from an empty start at t = 0.
 
     Args:
@@ -381,6 +382,8 @@ def simulate(*, arrivals: ArrivalProcess | float | None = None, warm: Distributi
             memory and are scaled to *memory_mb*.
         scaling: apply the scaling rate (1,000 new environments at once, then 100 per second).
         max_environments: an optional cap on live environments (see ``Platform``).
+        progress: called with the simulated time reached (seconds) after each chunk of requests,
+            and with *duration* at the end (for a progress bar).
 
     Returns:
         A ``SimulationResult`` with ``summary``, ``series`` and ``records``.
@@ -416,12 +419,16 @@ def simulate(*, arrivals: ArrivalProcess | float | None = None, warm: Distributi
                 _append_records(acc.records, out, times, w, c, code, cfg.init is not None, n_done, function_name,
                                 cfg.memory_mb, cfg.architecture)
             n_done += times.size
+            if progress is not None and times.size:
+                progress(float(times[-1]))
         while heap[0][0] <= cfg.horizon:  # departures up to the end, then keep-alive up to the end
             end, _, env = heapq.heappop(heap)
             platform.release(env, end)
         platform.expire(cfg.horizon)
         alive = list(platform.environments())
         wall = time.perf_counter() - t0
+        if progress is not None:
+            progress(cfg.horizon)
     finally:
         if gc_was_enabled:
             gc.enable()
