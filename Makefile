@@ -12,9 +12,15 @@ PIP := $(PY) -m pip
 LAB_ARGS ?=
 PYTEST_ARGS ?=
 NBVAL_DIRS := $(wildcard notebooks)
+# Tests, notebooks, labs and slides run on every CPU (pytest-xdist, process pools); JOBS=1 runs them one at a time.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+XDIST := $(if $(filter-out 1,$(JOBS)),-n $(JOBS),)
 
 STAMP_COURSE := $(VENV)/.stamp-course
 STAMP_TEST := $(VENV)/.stamp-test
+SLIDES_BUILT := slides/.built
+SLIDE_SOURCES := $(wildcard notebooks/*.ipynb) scripts/build_slides.py $(shell find scripts/templates src -type f \
+                   -not -name '*.pyc' 2>/dev/null)
 
 .PHONY: help venv install install-course lab test test-unit test-fast lint-imports test-notebooks check-labs \
         check-labs-fail check-labs-solved check-slides test-browser labs slides clean
@@ -26,12 +32,22 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 # Re-install whenever pyproject.toml changes; the stamps make reruns a no-op.
+# uv (its pin is in pyproject's `test` extra) resolves the same versions as pip in ~15 s instead of ~2 min;
+# pip does the job when uv cannot be installed.
+UV_SPEC = $(shell $(PYTHON) -c "import tomllib; t = tomllib.load(open('pyproject.toml', 'rb')); \
+            print(next(d for d in t['project']['optional-dependencies']['test'] if d.startswith('uv')))")
+ALL_EXTRAS := .[course,test]
+define install
+	$(PIP) install -qq "$(UV_SPEC)" && $(VENV)/bin/uv pip install -q --python $(PY) -e '$(1)' \
+	  || { echo "uv is not available: installing with pip (slower)"; $(PIP) install -qq -e '$(1)'; }
+endef
+
 $(STAMP_TEST): pyproject.toml | $(PY)
-	$(PIP) install -qq -e '.[course,test]'
+	$(call install,$(ALL_EXTRAS))
 	touch $(STAMP_COURSE) $@
 
 $(STAMP_COURSE): pyproject.toml | $(PY)
-	$(PIP) install -qq -e '.[course]'
+	$(call install,.[course])
 	touch $@
 
 venv: $(STAMP_TEST) ## create .venv and install the course + test tools (-e .[course,test])
@@ -59,11 +75,11 @@ test: venv ## everything CI runs: import contracts, pytest, nbval, labs up to da
 
 # pytest exit 5 means "no tests collected": an error here, never a silent success.
 test-unit: venv ## (a) pytest tests/ without the browser checks (pytest-timeout from pyproject)
-	@$(PY) -m pytest tests --ignore=tests/course/browser $(PYTEST_ARGS); rc=$$?; \
+	@$(PY) -m pytest tests --ignore=tests/course/browser $(XDIST) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "test-unit: pytest collected no tests"; fi; exit $$rc
 
 test-fast: venv ## the inner loop: pytest -m "not process" (no environments), without tests/course (notebooks, labs, slides)
-	@$(PY) -m pytest tests -m "not process" --ignore=tests/course $(PYTEST_ARGS); rc=$$?; \
+	@$(PY) -m pytest tests -m "not process" --ignore=tests/course $(XDIST) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "test-fast: pytest collected no tests"; fi; exit $$rc
 
 lint-imports: venv ## (0) layer contracts of pyproject.toml [tool.importlinter] (import-linter)
@@ -71,24 +87,24 @@ lint-imports: venv ## (0) layer contracts of pyproject.toml [tool.importlinter] 
 
 test-notebooks: venv ## (b) run every notebook and solution cell (nbval-lax)
 	@$(PY) -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=120 --timeout=300 \
-	  -p no:cacheprovider $(NBVAL_DIRS) $(PYTEST_ARGS); rc=$$?; \
+	  -p no:cacheprovider $(if $(XDIST),$(XDIST) --dist loadscope,) $(NBVAL_DIRS) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "test-notebooks: no notebook cells collected"; fi; exit $$rc
 
 check-labs: venv ## (c) fail if labs/ is not what solutions/ generates
 	$(PY) scripts/make_labs.py --check
 
 check-labs-fail: venv ## (d) every grader.check of an unsolved lab must fail
-	$(PY) scripts/check_labs.py
+	$(PY) scripts/check_labs.py --jobs $(JOBS)
 
 check-labs-solved: check-labs ## (e) solutions pass every check (hidden tests too): wrong try, right, right again
-	$(PY) scripts/check_labs.py --solved
+	$(PY) scripts/check_labs.py --solved --jobs $(JOBS)
 
-check-slides: slides ## (e) build slides and check they load only local assets
+check-slides: $(SLIDES_BUILT) ## (e) build slides (if their sources changed) and check they load only local assets
 	$(PY) scripts/build_slides.py --check
 
 # Browser checks need Chromium; without one they are skipped with one clear line (never silently).
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || true)
-test-browser: slides ## (f) Chromium + Playwright: JupyterLab Run All, sliders, live deck, offline decks
+test-browser: $(SLIDES_BUILT) ## (f) Chromium + Playwright: JupyterLab Run All, sliders, live deck, offline decks
 	@if [ -z "$(CHROMIUM)" ]; then \
 	  echo "test-browser: SKIPPED - no Chromium found (apt-get install chromium, or CHROMIUM=/path/to/chromium)"; \
 	else \
@@ -98,10 +114,14 @@ test-browser: slides ## (f) Chromium + Playwright: JupyterLab Run All, sliders, 
 labs: $(STAMP_COURSE) ## regenerate labs/ from the otter master notebooks in solutions/ (commit the result)
 	$(PY) scripts/make_labs.py
 
-slides: $(STAMP_COURSE) ## build offline decks slides/NN-topic.slides.html (needs npm)
-	$(PY) scripts/build_slides.py
+slides: $(SLIDES_BUILT) ## build offline decks slides/NN-topic.slides.html (needs npm); again only when a source changed
+
+# The decks are built once for check-slides and test-browser: the stamp is newer than every source of a deck.
+$(SLIDES_BUILT): $(STAMP_COURSE) $(SLIDE_SOURCES)
+	$(PY) scripts/build_slides.py --jobs $(JOBS)
+	touch $@
 
 clean: ## remove built slides, vendored JS, caches (keeps .venv; rm -rf .venv to reset)
-	rm -rf slides/vendor slides/*.slides.html build .pytest_cache
+	rm -rf slides/vendor slides/*.slides.html $(SLIDES_BUILT) build .pytest_cache
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 	find . -path ./$(VENV) -prune -o -name .ipynb_checkpoints -type d -prune -exec rm -rf {} +

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -167,6 +169,21 @@ def notebooks(nb_dir: Path) -> list[Path]:
     return sorted(p for p in nb_dir.glob("*.ipynb") if NOTEBOOK_RE.match(p.name))
 
 
+def build_deck(src: Path, deck: Path, run: bool, timeout: int) -> str:
+    """Execute *src* (unless not *run*) and export it to *deck*; one line saying what happened."""
+    t0 = time.monotonic()
+    deck.unlink(missing_ok=True)  # a failed build must not leave an old deck behind
+    try:
+        nb = nbformat.read(src, as_version=4)
+        if run:
+            execute(nb, src.parent.resolve(), timeout)
+        export(nb, deck)
+    except Exception as exc:  # report every notebook; the check below fails on the missing deck
+        return f"FAILED {src.name}: {type(exc).__name__}: {str(exc).strip()[-600:]}"
+    shown = deck.relative_to(ROOT) if deck.is_relative_to(ROOT) else deck
+    return f"built {shown} in {time.monotonic() - t0:.1f}s"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/NN-*.ipynb")
@@ -174,24 +191,19 @@ def main(argv=None) -> int:
     ap.add_argument("--no-execute", action="store_true", help="use the outputs stored in the notebook")
     ap.add_argument("--timeout", type=int, default=120, help="per-cell timeout when executing")
     ap.add_argument("--check", action="store_true", help="only check the built decks")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                    help="notebooks built at once, each in its own kernel (default: one per CPU)")
     args = ap.parse_args(argv)
     nbs = args.notebooks or notebooks(ROOT / "notebooks")
     decks = [args.out / f"{p.stem}.slides.html" for p in nbs]
     if not args.check:
         fetch_vendor(args.out / "vendor")
-        for src, deck in zip(nbs, decks):
-            t0 = time.monotonic()
-            deck.unlink(missing_ok=True)  # a failed build must not leave an old deck behind
-            try:
-                nb = nbformat.read(src, as_version=4)
-                if not args.no_execute:
-                    execute(nb, src.parent.resolve(), args.timeout)
-                export(nb, deck)
-            except Exception as exc:  # report every notebook, fail at the end
-                print(f"FAILED {src.name}: {type(exc).__name__}: {str(exc).strip()[-600:]}")
-                continue
-            print(f"built {deck.relative_to(ROOT) if deck.is_relative_to(ROOT) else deck}"
-                  f" in {time.monotonic() - t0:.1f}s")
+        jobs = max(1, min(args.jobs, len(nbs)))
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(build_deck, src, deck, not args.no_execute, args.timeout)
+                       for src, deck in zip(nbs, decks)]
+            for future in futures:  # report in notebook order
+                print(future.result(), flush=True)
     problems = []
     for deck in decks:
         problems += check_deck(deck) if deck.is_file() else [f"{deck.name}: deck was not built"]

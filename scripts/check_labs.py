@@ -22,6 +22,7 @@ import shutil
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -162,32 +163,44 @@ def check_solved(autograder: Path, lab: Path, timeout: int) -> Report:
     return report
 
 
+def check_one(lab: Path, autograder: Path | None, timeout: int) -> tuple[Report, str, float]:
+    """Check one lab: unsolved, or solved with its *autograder* notebook; the report, what was tried, the seconds taken."""
+    t0 = time.monotonic()
+    if autograder is not None:
+        report, what = check_solved(autograder, lab, timeout), "wrong, right, right again"
+    else:
+        report, what = check_unsolved(lab, timeout), "unsolved"
+    return report, what, time.monotonic() - t0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("labs", nargs="*", type=Path, help="lab notebooks (default: labs/*.ipynb)")
     ap.add_argument("--solved", action="store_true", help="run the autograder notebooks (make labs first)")
     ap.add_argument("--timeout", type=int, default=180, help="per-cell timeout in seconds")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                    help="labs checked at once, each in its own kernel (default: one per CPU)")
     args = ap.parse_args(argv)
     labs = args.labs or sorted((ROOT / "labs").glob("*.ipynb"))
     if not labs:
         print("check_labs: no labs to check (labs/ is empty).")
         return 0
+    if args.solved:
+        missing = [lab for lab in labs if not (AUTOGRADER_DIR / lab.name).exists()]
+        if missing:
+            print(f"check_labs: {AUTOGRADER_DIR / missing[0].name} is missing: run `make labs` first.")
+            return 2
     failed = []
-    for lab in labs:
-        t0 = time.monotonic()
-        if args.solved:
-            autograder = AUTOGRADER_DIR / lab.name
-            if not autograder.exists():
-                print(f"check_labs: {autograder} is missing: run `make labs` first.")
-                return 2
-            report, what = check_solved(autograder, lab, args.timeout), "wrong, right, right again"
-        else:
-            report, what = check_unsolved(lab, args.timeout), "unsolved"
-        status = "FAIL" if report.problems else "ok"
-        print(f"[{status}] {lab.name}: {report.checks} checks, {what}, in {time.monotonic() - t0:.1f}s")
-        for p in report.problems:
-            print(f"    ERROR: {p}")
-        failed += report.problems
+    with ProcessPoolExecutor(max_workers=max(1, min(args.jobs, len(labs)))) as pool:
+        futures = [pool.submit(check_one, lab, AUTOGRADER_DIR / lab.name if args.solved else None, args.timeout)
+                   for lab in labs]
+        for lab, future in zip(labs, futures):  # report in lab order
+            report, what, seconds = future.result()
+            status = "FAIL" if report.problems else "ok"
+            print(f"[{status}] {lab.name}: {report.checks} checks, {what}, in {seconds:.1f}s", flush=True)
+            for p in report.problems:
+                print(f"    ERROR: {p}")
+            failed += report.problems
     if failed:
         print(f"check_labs: {len(failed)} problem(s).")
         return 1

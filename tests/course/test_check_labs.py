@@ -41,3 +41,12 @@ def test_answer_that_fails_on_a_second_try_is_flagged(tmp_path, monkeypatch):
 def test_no_labs_is_a_no_op(tmp_path, monkeypatch):
     monkeypatch.setattr(check_labs, "ROOT", tmp_path)
     assert check_labs.main([]) == 0
+
+
+def test_labs_checked_in_parallel_report_every_problem(tmp_path, monkeypatch, capsys):
+    good = _build(tmp_path / "good", make_solution_nb(), monkeypatch)
+    bad = _build(tmp_path / "bad", make_solution_nb(test="assert memory is not None"), monkeypatch)
+    assert check_labs.main([str(good), str(bad), "--jobs", "2"]) == 1
+    out = capsys.readouterr().out
+    assert "[ok] 98-selftest-lab.ipynb" in out and "[FAIL] 98-selftest-lab.ipynb" in out
+    assert out.index("[ok]") < out.index("[FAIL]"), "reports come in the order the labs were given"

@@ -2,12 +2,14 @@
 with a private token, runtime, workspace and user-settings folders."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 from .conftest import ROOT
@@ -56,6 +58,14 @@ class Lab:
         """*name* alone in a fresh workspace (no tab restored from an earlier test)."""
         workspace = "w" + "".join(c for c in name if c.isalnum())
         return self.url(f"lab/workspaces/{workspace}/tree/notebooks/{name}", "reset")
+
+    def shut_down_kernels(self) -> None:
+        """End every kernel session (a notebook checked is done with: its Clouds need not idle on)."""
+        with urllib.request.urlopen(self.url("api/sessions"), timeout=30) as r:
+            sessions = json.load(r)
+        for session in sessions:
+            req = urllib.request.Request(self.url(f"api/sessions/{session['id']}"), method="DELETE")
+            urllib.request.urlopen(req, timeout=30).close()
 
     def close(self) -> None:
         if self.proc.poll() is None:
