@@ -66,6 +66,16 @@ def test_deploy_command_prints_progress_and_outputs(app, capsys):
     assert "FnName" in out
 
 
+@pytest.mark.process
+def test_deploy_with_a_notebook_progress_bar(vcloud, app, capsys):
+    result = deploy(vcloud.client, str(app / "template.yaml"), stack_name="bar", progress=True)
+    assert result.status == "CREATE_COMPLETE"
+    out, err = capsys.readouterr()
+    assert out == "", "a notebook bar prints no event lines"
+    total = f"{len(vcloud.client('cloudformation').list_stack_resources(StackName='bar')['StackResourceSummaries'])}"
+    assert "deploying bar" in err and f"{total}/{total}" in err, err[-300:]  # tqdm.auto is tqdm outside Jupyter
+
+
 def test_deploy_command_refuses_bad_input(app, capsys):
     assert main(["deploy", str(app / "missing.yaml"), "--no-serve"]) == 2
     assert main(["deploy", str(app / "template.yaml"), "--no-serve", "--parameter-overrides", "oops"]) == 2

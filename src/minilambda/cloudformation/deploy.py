@@ -71,15 +71,20 @@ def _exists(cfn: Any, name: str) -> bool:
 
 
 class _Progress:
-    """Prints stack events as they happen, with a tqdm progress bar over the resources."""
+    """Stack events as they happen, with a tqdm bar over the resources: printed to *out* (a terminal),
+    or, when *out* is None, a notebook bar (``tqdm.auto``) whose label names the latest resource."""
 
     def __init__(self, cfn: Any, stack: str, total: int, out: Any) -> None:
         self.cfn, self.stack, self.out = cfn, stack, out
         self.seen: set[str] = set()
         self.stop = threading.Event()
-        from tqdm import tqdm
+        if out is None:
+            from tqdm.auto import tqdm
+        else:
+            from tqdm import tqdm
 
-        self.bar = tqdm(total=total, unit="resource", file=out, leave=True, dynamic_ncols=True)
+        self.bar = tqdm(total=total, unit="resource", file=out, leave=True, dynamic_ncols=True,
+                        desc=f"deploying {stack}")
         self.thread = threading.Thread(target=self._poll, daemon=True, name="minilambda-deploy-progress")
 
     def __enter__(self) -> "_Progress":
@@ -107,8 +112,11 @@ class _Progress:
             self.seen.add(e["EventId"])
             status = e["ResourceStatus"]
             reason = e.get("ResourceStatusReason", "")
-            self.bar.write(f"{status:<40} {e['ResourceType']:<36} {e['LogicalResourceId']}"
-                           f"{'  ' + reason if reason else ''}", file=self.out)
+            if self.out is not None:
+                self.bar.write(f"{status:<40} {e['ResourceType']:<36} {e['LogicalResourceId']}"
+                               f"{'  ' + reason if reason else ''}", file=self.out)
+            else:
+                self.bar.set_postfix_str(f"{e['LogicalResourceId']} {status}", refresh=False)
             if e["ResourceType"] != "AWS::CloudFormation::Stack" and status.endswith("_COMPLETE"):
                 self.bar.update(1)
 
@@ -117,7 +125,8 @@ def deploy(clients: Callable[[str], Any], path: str, *, stack_name: str,
            parameters: dict[str, str] | None = None,
            capabilities: tuple[str, ...] = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"),
            account: str = "123456789012", region: str = "us-east-1", progress: Any = None) -> DeployResult:
-    """Package and deploy *path*; *progress* is a text stream to print events to (None: quiet)."""
+    """Package and deploy *path*. *progress*: a text stream to print events and a bar to (the CLI),
+    True for a notebook progress bar (``tqdm.auto``), None for quiet."""
     start = time.perf_counter()
     cfn = clients("cloudformation")
     body = package_template(clients, path, account=account, region=region)
@@ -135,8 +144,8 @@ def deploy(clients: Callable[[str], Any], path: str, *, stack_name: str,
                                 publish_site(clients, path, outputs))
         raise RuntimeError(f"Failed to create the changeset: Status: FAILED. Reason: {described['StatusReason']}")
     total = len(described["Changes"])
-    if progress is not None:
-        with _Progress(cfn, stack_name, total, progress):
+    if progress is not None and progress is not False:
+        with _Progress(cfn, stack_name, total, None if progress is True else progress):
             cfn.execute_change_set(ChangeSetName=cs["Id"])
     else:
         cfn.execute_change_set(ChangeSetName=cs["Id"])
