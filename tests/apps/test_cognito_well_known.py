@@ -95,3 +95,24 @@ def test_only_pool_shaped_well_known_gets_go_to_cognito():
     assert service("GET", "/my-bucket/.well-known/jwks.json") == "s3"  # no "_": a bucket's object
     assert service("PUT", "/us-east-1_x/.well-known/jwks.json") == "s3"
     assert service("GET", "/us-east-1_x/.well-known/other.json") == "s3"
+
+
+HANDLER = '''import json, os, urllib.request
+
+def handler(event, context):
+    url = os.environ["AWS_ENDPOINT_URL"] + "/" + event["pool"] + "/.well-known/jwks.json"
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        return {"status": resp.status, "kids": [k["kid"] for k in json.load(resp)["keys"]]}
+'''
+
+
+@pytest.mark.process
+def test_a_handler_fetches_its_pools_jwks_from_the_cloud(vcloud):
+    from minilambda import zip_files
+
+    _, pid, _ = pool_and_client(vcloud)
+    lam = vcloud.client("lambda")
+    lam.create_function(FunctionName="verify", Runtime="python3.12", Handler="app.handler",
+                        Role="arn:aws:iam::123456789012:role/r", Code={"ZipFile": zip_files({"app.py": HANDLER})})
+    out = json.loads(lam.invoke(FunctionName="verify", Payload=json.dumps({"pool": pid}).encode())["Payload"].read())
+    assert out == {"status": 200, "kids": [k["kid"] for k in vcloud.cognito.jwks(pid)["keys"]]}
