@@ -310,6 +310,14 @@ class Cloud:
         """Every API Gateway request so far (``ApiRequest`` records), in the order they ended."""
         return self.apigateway.requests
 
+    # -- Cognito -------------------------------------------------------------------------------
+
+    def cognito_issuer_url(self, pool_id: str) -> str:
+        """Where a user pool's issuer documents are served on loopback: ``http://127.0.0.1:PORT/{pool_id}``
+        (+ ``/.well-known/jwks.json``, ``/.well-known/openid-configuration``), standing for the
+        tokens' ``iss``, ``https://cognito-idp.{region}.amazonaws.com/{pool_id}``."""
+        return f"{self.endpoint_url}/{pool_id}"
+
     # -- records -----------------------------------------------------------------------------
 
     @property

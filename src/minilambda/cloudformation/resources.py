@@ -7,6 +7,7 @@ learner could make. IAM resources are recorded only (minilambda does not enforce
 
 from __future__ import annotations
 
+import abc
 import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -47,16 +48,24 @@ class ResourceContext:
         return f"arn:aws:{service}:{self.region if region else ''}:{self.account_id}:{resource}"
 
 
-class Handler:
-    """Base class: subclasses implement ``create`` and ``delete``; ``update`` in place if they can."""
+class Handler(abc.ABC):
+    """Base class: subclasses implement ``create``, and ``delete`` or ``removed_by``; ``update`` in
+    place if they can. A subclass missing either fails when it is defined or instantiated."""
 
     service = ""
     replace_on: tuple[str, ...] = ()  # properties whose change needs a new resource
     name_property: str | None = None  # a custom name makes replacement impossible
     removed_by: tuple[str, str] | None = None  # (client method, its parameter): delete by physical id
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        still_abstract = getattr(cls.create, "__isabstractmethod__", False)  # an intermediate base
+        if not still_abstract and cls.delete is Handler.delete and cls.removed_by is None:
+            raise TypeError(f"resource handler {cls.__name__} must define delete() or set removed_by")
+
+    @abc.abstractmethod
     def create(self, ctx: ResourceContext, props: dict[str, Any]) -> Provisioned:
-        raise NotImplementedError
+        """Make the resource from its (resolved) properties."""
 
     def update(self, ctx: ResourceContext, current: Provisioned, old: dict[str, Any],
                new: dict[str, Any]) -> Provisioned | None:
@@ -65,8 +74,8 @@ class Handler:
 
     def delete(self, ctx: ResourceContext, current: Provisioned, props: dict[str, Any]) -> None:
         """Remove the resource: by default one ``removed_by`` call with its physical id (already gone is fine)."""
-        if self.removed_by is None:
-            raise NotImplementedError
+        if self.removed_by is None:  # unreachable for a subclass: __init_subclass__ refuses it
+            raise TypeError(f"resource handler {type(self).__name__} has no removed_by")
         method, parameter = self.removed_by
         client = ctx.client(self.service)
         _ignore_missing(lambda: getattr(client, method)(**{parameter: current.physical_id}))

@@ -30,6 +30,13 @@ class CognitoApi(Adapter):
     def operations(self) -> dict[str, Callable[[Request], Response]]:  # type: ignore[override]
         return {name: self.forward for name in self.moto.operations}
 
+    def handle(self, request: Request) -> Response:
+        if request.method in ("GET", "HEAD"):  # a pool's public issuer documents (unsigned GETs)
+            document = self.backend.well_known(request.path, request.headers.get("host", ""))
+            if document is not None:
+                return Response(document[0], {"Content-Type": "application/json"}, json.dumps(document[1]).encode())
+        return super().handle(request)
+
     def forward(self, request: Request) -> Response:
         if not self._patched:
             private_region_agnostic_backend(self.moto.backends)

@@ -17,6 +17,8 @@ _QUERY_SCOPE = re.compile(r"[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 _TARGET_PREFIXES = (("Logs_", "logs"), ("AmazonSQS", "sqs"), ("AWSEvents", "events"),
                     ("DynamoDBStreams_", "dynamodbstreams"), ("DynamoDB_", "dynamodb"),
                     ("AWSCognitoIdentityProviderService", "cognito-idp"))  # SignUp, InitiateAuth… are unsigned
+# A user pool's issuer documents (unsigned GETs); no S3 bucket name has "_", so none is taken from S3.
+_COGNITO_WELL_KNOWN = re.compile(r"/[\w-]+_[0-9a-zA-Z]+/\.well-known/(jwks\.json|openid-configuration)")
 
 
 def _botocore_name(signing_name: str, request: Request) -> str:
@@ -41,6 +43,8 @@ def service_of(request: Request, default: str | None = None) -> str | None:
     for prefix, service in _TARGET_PREFIXES:
         if target.startswith(prefix):
             return service
+    if request.method in ("GET", "HEAD") and _COGNITO_WELL_KNOWN.fullmatch(request.path):
+        return "cognito-idp"
     return default
 
 
