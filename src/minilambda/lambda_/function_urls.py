@@ -78,7 +78,7 @@ class FunctionUrlConfig:
 
 def _frozen_cors(cors: Any) -> tuple[tuple[str, Any], ...] | None:
     """Check a ``Cors`` structure (AWS's rules) and freeze it."""
-    if cors is None:
+    if not cors:
         return None
     if not isinstance(cors, dict):
         raise invalid_parameter("Cors must be an object of AllowCredentials, AllowHeaders, AllowMethods, "
