@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from ..clock import Clock
-from ..errors import conflict, invalid_parameter, not_found
+from ..errors import conflict, invalid_parameter, not_found, validation_error
 
 URL_ID_ALPHABET = string.ascii_lowercase + string.digits
 URL_ID_LENGTH = 32
@@ -94,7 +94,7 @@ def _frozen_cors(cors: Any) -> tuple[tuple[str, Any], ...] | None:
 
 def _choice(value: Any, allowed: tuple[str, ...], field_name: str) -> str:
     if value not in allowed:
-        raise invalid_parameter(f"1 validation error detected: Value '{value}' at '{field_name}' failed to satisfy "
+        raise validation_error(f"1 validation error detected: Value '{value}' at '{field_name}' failed to satisfy "
                                 f"constraint: Member must satisfy enum value set: [{', '.join(allowed)}]")
     return str(value)
 
@@ -129,10 +129,10 @@ class FunctionUrls:
 
     def create(self, name: str, qualifier: str | None, body: dict[str, Any]) -> FunctionUrlConfig:
         """A new URL for a function or alias; 409 when it already has one."""
-        fname, q = self._target(name, qualifier)
         auth = _choice(body.get("AuthType"), AUTH_TYPES, "authType")
         mode = _choice(body.get("InvokeMode") or "BUFFERED", INVOKE_MODES, "invokeMode")
         cors = _frozen_cors(body.get("Cors"))
+        fname, q = self._target(name, qualifier)
         now = url_timestamp(self.clock.now())
         arn = self.registry.function_arn(fname, q)
         with self.lock:
@@ -155,15 +155,15 @@ class FunctionUrls:
 
     def update(self, name: str, qualifier: str | None, body: dict[str, Any]) -> FunctionUrlConfig:
         """Change AuthType, Cors or InvokeMode (omitted fields keep their values)."""
-        current = self.get(name, qualifier)
-        changes: dict[str, Any] = {"last_modified_time": url_timestamp(self.clock.now())}
+        changes: dict[str, Any] = {}
         if body.get("AuthType") is not None:
             changes["auth_type"] = _choice(body["AuthType"], AUTH_TYPES, "authType")
         if body.get("InvokeMode") is not None:
             changes["invoke_mode"] = _choice(body["InvokeMode"], INVOKE_MODES, "invokeMode")
         if "Cors" in body:
             changes["cors"] = _frozen_cors(body["Cors"])
-        updated = replace(current, **changes)
+        current = self.get(name, qualifier)
+        updated = replace(current, last_modified_time=url_timestamp(self.clock.now()), **changes)
         with self.lock:
             self.configs[(current.function_name, current.qualifier)] = updated
         return updated
