@@ -110,7 +110,8 @@ def test_errors_are_awss(vcloud):
     lam.publish_version(FunctionName="app")
     lam.create_function_url_config(FunctionName="app", AuthType="NONE")
     cases = [
-        (lambda: lam.create_function_url_config(FunctionName="app", AuthType="NONE"), (409, "ResourceConflictException")),
+        (lambda: lam.create_function_url_config(FunctionName="app", AuthType="NONE"),
+         (409, "ResourceConflictException")),
         (lambda: lam.create_function_url_config(FunctionName="ghost", AuthType="NONE"),
          (404, "ResourceNotFoundException")),
         (lambda: lam.create_function_url_config(FunctionName="app", AuthType="OPEN", Qualifier="live"),
@@ -192,7 +193,8 @@ def test_cors_preflight_is_answered_without_invoking(vcloud):
     answer = requests.options(vcloud.function_url_endpoint(url) + "x", timeout=30, headers={
         "Origin": "https://a.example", "Access-Control-Request-Method": "POST"})
     assert answer.status_code == 204 and answer.headers["Access-Control-Allow-Origin"] == "https://a.example"
-    assert answer.headers["Access-Control-Max-Age"] == "300" and "POST" in answer.headers["Access-Control-Allow-Methods"]
+    assert answer.headers["Access-Control-Max-Age"] == "300"
+    assert "POST" in answer.headers["Access-Control-Allow-Methods"]
     assert vcloud.invocations == []
 
 
