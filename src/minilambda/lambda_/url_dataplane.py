@@ -10,7 +10,7 @@ synchronous invoke (a record, START/END/REPORT, concurrency), the answer mapped 
 format 2.0 (no ``statusCode`` → 200 JSON; ``cookies``; ``isBase64Encoded``).
 
 ``InvokeMode: RESPONSE_STREAM`` is served buffered. Sourced: 403 ``{"Message":"Forbidden"}``
-without a public policy (brief, AWS re:Post answers); 502 for a malformed response (awsdocs
+without a public policy (the task brief; not recorded); 502 for a malformed response (awsdocs
 aws-lambda-developer-guide issue 430). Unverified (chosen to match AWS as reported, not recorded):
 502 ``{"Message":"Internal Server Error"}`` for function errors and timeouts, 429
 ``{"Message":"Rate Exceeded."}`` when throttled, 413 for a request over 6 MB, 403 for an unknown
