@@ -182,6 +182,8 @@ def test_throttled_request_is_429_without_running_anything(vcloud):
     answer = vcloud.http("GET", url)
     assert (answer.status, answer.json()) == (429, {"Message": "Rate Exceeded."})
     assert answer.header("x-amzn-ErrorType") == "TooManyRequestsException"
+    (record,) = vcloud.invocations  # recorded like any throttled invoke
+    assert (record.outcome, record.trigger) == ("throttled", "function-url")
 
 
 def test_cors_preflight_is_answered_without_invoking(vcloud):
