@@ -186,6 +186,17 @@ def test_throttled_request_is_429_without_running_anything(vcloud):
     assert (record.outcome, record.trigger) == ("throttled", "function-url")
 
 
+def test_oversized_request_is_413_and_unknown_url_403(vcloud):
+    lam = vcloud.client("lambda")
+    make_function(lam, "app")
+    url = lam.create_function_url_config(FunctionName="app", AuthType="NONE")["FunctionUrl"]
+    _make_public(lam)
+    answer = vcloud.http("POST", url, body=b"x" * (6 * 1024 * 1024 + 1))
+    assert answer.status == 413 and answer.header("x-amzn-ErrorType") == "RequestEntityTooLargeException"
+    assert vcloud.http("GET", "https://" + "a" * 32 + ".lambda-url.us-east-1.on.aws/").json() == {"Message": "Forbidden"}
+    assert vcloud.invocations == []
+
+
 def test_cors_preflight_is_answered_without_invoking(vcloud):
     lam = vcloud.client("lambda")
     make_function(lam, "app")
