@@ -33,6 +33,7 @@ from .errors import CloudClosedError, UnknownServiceError
 from .lambda_.api import LambdaApi
 from .lambda_.backend import LambdaBackend
 from .lambda_.executor import Host
+from .lambda_.url_dataplane import FunctionUrlDataPlane
 from .model.limits import DEFAULT_KEEP_ALIVE_S
 from .model.platform import Placement, Platform
 from .records import Invocation, RecordLog
@@ -205,6 +206,8 @@ class Cloud:
             self.dispatcher.register(name, ApiGatewayControl(control_planes, self.apigateway, name))
         self.websocket_apis = host.websocket_apis = WebSocketApis(host, ApiServer)
         self.dispatcher.register("apigatewaymanagementapi", ManagementApi(self.websocket_apis))
+        # Function URLs verify SigV4 against the same keys as API Gateway's AWS_IAM (add_credentials).
+        self.function_urls = FunctionUrlDataPlane(self.lambda_, self.logs, self.apigateway.credentials.get)
 
     def _notify(self, target_arn: str, event: Any) -> None:
         """A service notifies a target (S3, SNS, EventBridge → Lambda or SQS); failures are drops."""
@@ -301,9 +304,16 @@ class Cloud:
 
     def http(self, method: str, url: str, *, headers: dict[str, str] | None = None,
              body: bytes | str | None = None) -> Any:
-        """Call an API in-process (no socket), through the same code path as real HTTP requests;
-        on a virtual clock the clock advances by the request's duration. Returns an ``HttpResponse``."""
+        """Call an API or a function URL (``https://<url-id>.lambda-url.…``) in-process (no socket), through
+        the same code path as real HTTP requests; on a virtual clock the clock advances by the request's
+        duration. Returns an ``HttpResponse``."""
+        if ".lambda-url." in url.partition("//")[2].split("/", 1)[0]:
+            return self.function_urls.request(method, url, headers, body)
         return self.apigateway.request(method, url, headers, body)
+
+    def function_url_endpoint(self, function_url: str) -> str:
+        """The loopback address (``http://127.0.0.1:PORT/``) serving a ``FunctionUrl``."""
+        return self.function_urls.endpoint(function_url)
 
     @property
     def api_requests(self) -> list[Any]:
@@ -338,6 +348,7 @@ class Cloud:
         self._closed = True
         atexit.unregister(self._atexit)
         self.websocket_apis.close()
+        self.function_urls.close()
         self.apigateway.close()
         self.lambda_.close()
         if self._loopback is not None:

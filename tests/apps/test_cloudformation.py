@@ -4,6 +4,7 @@ updates, change sets, exports, the SAM transform and cfn-lint findings."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from botocore.exceptions import ClientError
@@ -186,14 +187,53 @@ def test_unsupported_type_fails_naming_it(cfn):
     assert status(cfn, "u") == "ROLLBACK_COMPLETE"
 
 
-def test_function_url_fails_clearly_where_lambda_has_none(cfn):
-    body = ("Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n"
-            "      Handler: index.handler\n      Role: arn:aws:iam::123456789012:role/r\n"
-            "      Code: {ZipFile: 'def handler(e, c): return 1'}\n"
-            "  Url:\n    Type: AWS::Lambda::Url\n    Properties: {TargetFunctionArn: !GetAtt Fn.Arn, AuthType: NONE}\n")
-    cfn.create_stack(StackName="url", TemplateBody=body)
-    reasons = [e[2] for e in events(cfn, "url") if e[1] == "CREATE_FAILED"]
-    assert reasons and "AWS::Lambda::Url" in reasons[0] and "not supported by minilambda" in reasons[0]
+FUNCTION_URL = """
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Role: arn:aws:iam::123456789012:role/r
+      Code:
+        ZipFile: |
+          def handler(event, context):
+              return {"path": event["rawPath"], "domain": event["requestContext"]["domainName"]}
+  Url:
+    Type: AWS::Lambda::Url
+    Properties: {TargetFunctionArn: !GetAtt Fn.Arn, AuthType: NONE, Cors: {AllowOrigins: ["https://a.example"]}}
+  UrlPermission:
+    Type: AWS::Lambda::Permission
+    Properties: {FunctionName: !Ref Fn, Action: lambda:InvokeFunctionUrl, Principal: "*", FunctionUrlAuthType: NONE}
+  InvokePermission:
+    Type: AWS::Lambda::Permission
+    Properties: {FunctionName: !Ref Fn, Action: lambda:InvokeFunction, Principal: "*", InvokedViaFunctionUrl: true}
+Outputs:
+  Url: {Value: !GetAtt Url.FunctionUrl}
+  Arn: {Value: !GetAtt Url.FunctionArn}
+  Ref: {Value: !Ref Url}
+"""
+
+
+@pytest.mark.process
+def test_function_url_resource_deploys_answers_updates_and_is_deleted(vcloud, cfn):
+    cfn.create_stack(StackName="url", TemplateBody=FUNCTION_URL)
+    assert status(cfn, "url") == "CREATE_COMPLETE", events(cfn, "url")
+    out = outputs(cfn, "url")
+    assert re.fullmatch(r"https://[a-z0-9]{32}\.lambda-url\.us-east-1\.on\.aws/", out["Url"])
+    assert out["Arn"] == out["Ref"] and out["Arn"].startswith("arn:aws:lambda:us-east-1:123456789012:function:url-Fn-")
+    answer = vcloud.http("GET", out["Url"] + "hi", headers={"Origin": "https://a.example"})
+    assert answer.status == 200 and answer.json() == {"path": "/hi", "domain": out["Url"][8:-1]}
+    assert answer.header("Access-Control-Allow-Origin") == "https://a.example"
+    lam = vcloud.client("lambda")
+    cfn.update_stack(StackName="url", TemplateBody=FUNCTION_URL.replace("AuthType: NONE, Cors", "AuthType: AWS_IAM, Cors"))
+    assert status(cfn, "url") == "UPDATE_COMPLETE", events(cfn, "url")
+    assert lam.get_function_url_config(FunctionName=out["Arn"])["AuthType"] == "AWS_IAM"
+    assert outputs(cfn, "url")["Url"] == out["Url"]  # updated in place: the address never changes
+    assert vcloud.http("GET", out["Url"]).status == 403  # unsigned
+    cfn.delete_stack(StackName="url")
+    assert lam.list_functions()["Functions"] == []
+    assert vcloud.http("GET", out["Url"]).status == 403
 
 
 def test_disable_rollback_keeps_created_resources(vcloud, cfn):
@@ -407,6 +447,44 @@ def test_sam_rest_api_and_schedule_events(vcloud, cfn):
     cfn.delete_stack(StackName="rest")
     assert vcloud.client("apigateway").get_rest_apis()["items"] == []
     assert vcloud.client("events").list_rules()["Rules"] == []
+
+
+SAM_FUNCTION_URL = """
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      AutoPublishAlias: live
+      InlineCode: |
+        def handler(event, context):
+            return {"statusCode": 201, "body": event["requestContext"]["http"]["method"], "cookies": ["a=1"]}
+      FunctionUrlConfig:
+        AuthType: NONE
+Outputs:
+  Url:
+    Value: !GetAtt FnUrl.FunctionUrl
+"""
+
+
+@pytest.mark.process
+def test_sam_function_url_config_deploys_and_answers_over_a_socket(vcloud, cfn):
+    import requests
+
+    cfn.create_stack(StackName="furl", TemplateBody=SAM_FUNCTION_URL,
+                     Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])
+    assert status(cfn, "furl") == "CREATE_COMPLETE", events(cfn, "furl")
+    types = sorted(r["ResourceType"] for r in cfn.list_stack_resources(StackName="furl")["StackResourceSummaries"])
+    assert types.count("AWS::Lambda::Permission") == 2 and "AWS::Lambda::Url" in types
+    url = outputs(cfn, "furl")["Url"]
+    answer = requests.post(vcloud.function_url_endpoint(url) + "x", data=b"", timeout=60)
+    assert (answer.status_code, answer.text, answer.headers["Set-Cookie"]) == (201, "POST", "a=1")
+    assert vcloud.invocations[-1].trigger == "function-url" and vcloud.invocations[-1].qualifier == "live"
+    cfn.delete_stack(StackName="furl")
+    assert vcloud.client("lambda").list_functions()["Functions"] == []
 
 
 SCHEDULE = """

@@ -197,7 +197,8 @@ class Permission(Handler):
     """``lambda:AddPermission``; where the Cloud's Lambda has no resource policies yet, recorded."""
 
     service = "lambda"
-    replace_on = ("FunctionName", "Action", "Principal", "SourceArn", "SourceAccount")
+    replace_on = ("FunctionName", "Action", "Principal", "SourceArn", "SourceAccount", "FunctionUrlAuthType",
+                  "InvokedViaFunctionUrl")
 
     def create(self, ctx, props):
         from botocore.exceptions import ClientError
@@ -285,25 +286,33 @@ class EventInvokeConfig(Handler):
 
 
 class FunctionUrl(Handler):
+    """``AWS::Lambda::Url``: ``Ref`` is the function's ARN; ``Fn::GetAtt`` ``FunctionArn`` and ``FunctionUrl``."""
+
     service = "lambda"
+    replace_on = ("TargetFunctionArn", "Qualifier")
+
+    @staticmethod
+    def _target(props: dict[str, Any]) -> dict[str, Any]:
+        target = {"FunctionName": props.get("TargetFunctionArn")}
+        if props.get("Qualifier"):
+            target["Qualifier"] = props["Qualifier"]
+        return target
 
     def create(self, ctx, props):
-        from botocore.exceptions import ClientError
-
         lam = ctx.client("lambda")
-        params = _only(lam, "CreateFunctionUrlConfig", {**props, "FunctionName": props.get("TargetFunctionArn")})
-        try:
-            out = lam.create_function_url_config(**params)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "UnknownOperationException":
-                raise AwsError("InvalidRequest", "Resource type AWS::Lambda::Url is not supported by minilambda: "
-                               "this Cloud's Lambda has no function URLs", 400, error_type=None) from None
-            raise
+        out = lam.create_function_url_config(**_only(lam, "CreateFunctionUrlConfig", {**props, **self._target(props)}))
         return Provisioned(out["FunctionArn"], {"FunctionArn": out["FunctionArn"], "FunctionUrl": out["FunctionUrl"]})
+
+    def update(self, ctx, current, old, new):
+        lam = ctx.client("lambda")
+        params = {"AuthType": new.get("AuthType"), "InvokeMode": new.get("InvokeMode") or "BUFFERED",
+                  "Cors": new.get("Cors") or {}}
+        out = lam.update_function_url_config(**self._target(new), **params)
+        return Provisioned(current.physical_id, {"FunctionArn": out["FunctionArn"], "FunctionUrl": out["FunctionUrl"]})
 
     def delete(self, ctx, current, props):
         lam = ctx.client("lambda")
-        _ignore_missing(lambda: lam.delete_function_url_config(FunctionName=current.physical_id))
+        _ignore_missing(lambda: lam.delete_function_url_config(**self._target(props)))
 
 
 # -- storage and messaging ----------------------------------------------------------------

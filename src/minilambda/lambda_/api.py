@@ -143,7 +143,25 @@ class LambdaApi(Adapter):
             "AddPermission": lambda req: _json(perms.add(*_qualified(req), req.json()), 201),
             "GetPolicy": lambda req: _json(perms.get(*_qualified(req))),
             "RemovePermission": lambda req: self.remove_permission(req),
+            **self._url_operations(),
         }
+
+    def _url_operations(self) -> dict[str, Callable[[Request], Response]]:
+        """Function URLs (``/2021-10-31/functions/{FunctionName}/url``): state in ``function_urls.py``."""
+        urls = self.backend.function_urls
+        return {
+            "CreateFunctionUrlConfig": lambda req: _json(
+                urls.create(*_qualified(req), req.json()).describe(modified=False), 201),
+            "GetFunctionUrlConfig": lambda req: _json(urls.get(*_qualified(req)).describe()),
+            "UpdateFunctionUrlConfig": lambda req: _json(urls.update(*_qualified(req), req.json()).describe()),
+            "DeleteFunctionUrlConfig": self.delete_function_url_config,
+            "ListFunctionUrlConfigs": lambda req: _json(self._page(
+                [c.describe() for c in urls.list(req.labels["FunctionName"])], req, "FunctionUrlConfigs")),
+        }
+
+    def delete_function_url_config(self, req: Request) -> Response:
+        self.backend.function_urls.delete(*_qualified(req))
+        return _empty(204)
 
     def remove_permission(self, req: Request) -> Response:
         self.backend.permissions.remove(*_qualified(req), req.labels["StatementId"])
@@ -286,6 +304,7 @@ class LambdaApi(Adapter):
 
     def delete_alias(self, req: Request, name: str, alias: str) -> Response:
         self.registry.delete_alias(name, alias)
+        self.backend.function_urls.forget(self.registry.parse_name(name, namespaced=False)[0], alias)
         return _empty(204)
 
     def list_aliases(self, req: Request, name: str) -> Response:

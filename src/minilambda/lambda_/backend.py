@@ -17,6 +17,7 @@ from .async_queue import AsyncQueue
 from .declared import DeclaredDuration
 from .esm import EventSourceMappings
 from .executor import Executor, Host, InvokeOutput
+from .function_urls import FunctionUrls
 from .invoke_config import EventInvokeConfigs
 from .permissions import Permissions
 from .registry import Function, FunctionVersion, Registry
@@ -25,7 +26,7 @@ from .registry import Function, FunctionVersion, Registry
 class LambdaBackend:
     """One account's Lambda: the registry, the executor (platform + processes), the async queue,
     event invoke configs, event source mappings (SQS; DynamoDB streams once a stream source is
-    attached) and resource-based policies."""
+    attached), resource-based policies and function URL configs."""
 
     def __init__(self, *, host: Host, clock: Clock, rng: random.Random, records: RecordLog, logs: CloudWatchLogs,
                  deliveries: Deliveries, sqs: Any, max_timeout: int, bill_init: bool,
@@ -42,6 +43,7 @@ class LambdaBackend:
         self.invoke_configs = EventInvokeConfigs(self)
         self.mappings = EventSourceMappings(self, sqs, random.Random(rng.randrange(2**32)))
         self.permissions = Permissions(self.registry, rng, host.account_id)  # resource-based policies
+        self.function_urls = FunctionUrls(self.registry, rng, clock)  # draws only when a URL is made
         self.deliveries = deliveries
         deliveries.register("lambda", self._accept_delivery)
 
@@ -116,6 +118,7 @@ class LambdaBackend:
         with self.lock:
             fn, q = self.registry.delete(name, qualifier)
             self.permissions.forget(fn.name, q)
+            self.function_urls.forget(fn.name, q)
             if q is None:
                 self.platform.forget(fn.name)
             else:

@@ -4,6 +4,9 @@ The Lambda backend owns them (``LambdaBackend.permissions``): statements are kep
 qualifier; ``LambdaApi`` answers AWS's three REST operations. ``Permissions.allows`` is what API
 Gateway asks before an invoke: is there an ``Allow`` for ``apigateway.amazonaws.com`` whose
 ``AWS:SourceArn`` pattern (``ArnLike``: ``*`` and ``?`` wildcards) matches the calling route's ARN?
+``Permissions.allows_url`` is what a function URL with ``AuthType: NONE`` asks: since October 2025
+AWS requires both ``lambda:InvokeFunctionUrl`` (``FunctionUrlAuthType``) and ``lambda:InvokeFunction``
+(``InvokedViaFunctionUrl``) for the public (``*``) principal [Lambda DG urls-auth.html].
 """
 
 from __future__ import annotations
@@ -50,9 +53,30 @@ def statement_for(function_arn: str, body: dict[str, Any]) -> dict[str, Any]:
         condition.setdefault("StringEquals", {})["AWS:SourceAccount"] = body["SourceAccount"]
     if body.get("SourceArn"):
         condition.setdefault("ArnLike", {})["AWS:SourceArn"] = body["SourceArn"]
+    condition.update(_url_conditions(body))
     if condition:
         statement["Condition"] = condition
     return statement
+
+
+def _url_conditions(body: dict[str, Any]) -> dict[str, Any]:
+    """The function-URL conditions of a statement: ``FunctionUrlAuthType``, ``InvokedViaFunctionUrl``.
+
+    The stored form (``StringEquals lambda:FunctionUrlAuthType``, ``Bool lambda:InvokedViaFunctionUrl``)
+    follows AWS's documented policy examples; the ``Bool`` form is unverified.
+    """
+    out: dict[str, Any] = {}
+    auth_type = body.get("FunctionUrlAuthType")
+    if auth_type is not None:
+        if auth_type not in ("NONE", "AWS_IAM"):
+            raise invalid_parameter(f"1 validation error detected: Value '{auth_type}' at 'functionUrlAuthType' "
+                                    "failed to satisfy constraint: Member must satisfy enum value set: [NONE, AWS_IAM]")
+        out["StringEquals"] = {"lambda:FunctionUrlAuthType": auth_type}
+    if body.get("InvokedViaFunctionUrl"):
+        if body["Action"] != "lambda:InvokeFunction":
+            raise invalid_parameter("InvokedViaFunctionUrl is only valid with the lambda:InvokeFunction action.")
+        out["Bool"] = {"lambda:InvokedViaFunctionUrl": "true"}
+    return out
 
 
 class Permissions:
@@ -123,6 +147,24 @@ class Permissions:
             statements = list(self.statements.get((function_name, qualifier), []))
         return any(_allows(s, principal, source_arn, self.account_id) for s in statements)
 
+    def allows_url(self, function_name: str, qualifier: str | None, auth_type: str) -> bool:
+        """Whether the policy lets anyone (``*``) invoke the function through a URL of *auth_type*:
+        a ``lambda:InvokeFunctionUrl`` and a ``lambda:InvokeFunction`` statement are both needed."""
+        with self.lock:
+            statements = list(self.statements.get((function_name, qualifier), []))
+        public = [s for s in statements if s["Principal"] == "*" and not _other_conditions(s)]
+        url = any(s["Action"] in ("lambda:InvokeFunctionUrl", "lambda:*")
+                  and s.get("Condition", {}).get("StringEquals", {}).get("lambda:FunctionUrlAuthType",
+                                                                         auth_type) == auth_type for s in public)
+        invoke = any(s["Action"] in ("lambda:InvokeFunction", "lambda:*") for s in public)
+        return url and invoke
+
+
+def _other_conditions(s: dict[str, Any]) -> bool:
+    """Whether a statement has a condition a function URL request cannot meet (a source ARN or account)."""
+    cond = s.get("Condition", {})
+    return bool(cond.get("ArnLike") or cond.get("StringEquals", {}).get("AWS:SourceAccount"))
+
 
 def arn_like(pattern: str, arn: str) -> bool:
     """IAM ``ArnLike``: ``*`` matches any run of characters, ``?`` one character, case-sensitive."""
@@ -132,6 +174,8 @@ def arn_like(pattern: str, arn: str) -> bool:
 def _allows(s: dict[str, Any], principal: str, source_arn: str, account: str) -> bool:
     if s["Action"] not in ("lambda:InvokeFunction", "lambda:*"):
         return False
+    if s.get("Condition", {}).get("Bool", {}).get("lambda:InvokedViaFunctionUrl") == "true":
+        return False  # only for requests through a function URL
     p = s["Principal"]
     if p != "*" and p.get("Service") != principal:
         return False
