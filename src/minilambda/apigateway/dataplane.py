@@ -100,7 +100,7 @@ class ApiGateway:
         """A REST gateway response: AWS's default, or the API's customised one (PutGatewayResponse)."""
         exchange.error_type = error.response_type
         if error.log:
-            exchange.note(error.log)
+            exchange.note(error.log, "ERROR")
             exchange.error = exchange.error or error.log
         custom = _custom_response(view, error)
         status, body = error.status, error.body
@@ -114,7 +114,7 @@ class ApiGateway:
                     headers.append((key[len("gatewayresponse.header."):], value.strip("'")))
         headers += self.rest_headers(exchange)
         headers.append(("x-amzn-ErrorType", ERROR_TYPES.get(error.response_type, "InternalServerErrorException")))
-        exchange.note(f"Method completed with status: {status}")
+        exchange.note(f"Method completed with status: {status}", "ERROR")
         return HttpResponse(status, tuple(headers), body.encode())
 
     def http_error(self, exchange: Exchange, status: int, body: str, *, error_type: str, log: str = "",
@@ -153,18 +153,10 @@ class ApiGateway:
             exchange.cache_hit, exchange.canary)
         with self.lock:
             self.requests.append(record)
-        if exchange.stage is not None and exchange.api_type == "REST":
-            self._execution_log(exchange)
-        from .logging import write_access_log
+        from .logging import write_access_log, write_execution_log
 
+        write_execution_log(self, exchange)
         write_access_log(self, exchange, record)
-
-    def _execution_log(self, exchange: Exchange) -> None:
-        group = f"API-Gateway-Execution-Logs_{exchange.api_id}/{exchange.stage}"
-        if exchange.canary:
-            group += "/Canary"
-        self.cloud.logs.write(group, "execution", exchange.log,
-                              timestamp=exchange.start if self.cloud.clock.virtual else None)
 
     # -- what the security steps need ---------------------------------------------------------
 

@@ -62,6 +62,8 @@ def serve_rest(gw: "ApiGateway", view: RestApiView, ex: "Exchange") -> HttpRespo
     ex.note(f"HTTP Method: {request.method}, Resource Path: {path}")
     ex.note(f"Method request path: {match.path_parameters or {}}")
     ex.note(f"Method request query string: {request.raw_query or '{}'}")
+    if request.body:
+        ex.note(f"Method request body before transformations: {request.body[:1000].decode('utf-8', 'replace')}", "DATA")
     refusal = _admission(gw, view, ex, stage, match.method, ctx)
     if isinstance(refusal, GatewayError):
         return gw.rest_error(view, ex, refusal)
@@ -211,7 +213,8 @@ def _lambda_proxy(gw: "ApiGateway", view: RestApiView, ex: "Exchange", integrati
     ex.integration_latency_ms = result.integration_latency_ms
     ex.function_name = result.function_name
     if result.outcome in ("ok", "function_error"):
-        ex.note(f"Endpoint response body before transformations: {result.payload[:1000].decode('utf-8', 'replace')}")
+        ex.note(f"Endpoint response body before transformations: {result.payload[:1000].decode('utf-8', 'replace')}",
+                "DATA")
     failure = _lambda_failure(result)
     if failure is not None:
         ex.error = failure.log
