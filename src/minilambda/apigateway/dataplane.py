@@ -20,6 +20,7 @@ from typing import Any
 from .config import ConfigReader, DeploymentSnapshots, HttpApiView, RestApiView
 from .records import ApiRequest, HttpRequest, HttpResponse
 from .exchange import Exchange
+from .http_deployments import HttpDeployments
 from .responses import DEFAULT_TEMPLATE, ERROR_TYPES, GatewayError
 
 class ApiGateway:
@@ -30,6 +31,7 @@ class ApiGateway:
 
         self.cloud = cloud
         self.snapshots = DeploymentSnapshots()
+        self.http_deployments = HttpDeployments()  # HTTP API deployments (moto has none)
         self.config = ConfigReader(cloud, self.snapshots)
         self.requests: list[ApiRequest] = []
         self.throttler = Throttler()

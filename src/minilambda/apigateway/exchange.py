@@ -51,6 +51,7 @@ class DataPlane(Protocol):
     cloud: Any
     config: Any
     snapshots: Any
+    http_deployments: Any
     throttler: Any
     auth_cache: Any
     credentials: dict[str, Any]
