@@ -269,7 +269,9 @@ class ApiGatewayControl(Adapter):
     def _snapshot(self, api_id: str, response: Response) -> None:
         deployment = json.loads(response.body or b"{}")
         if deployment.get("id"):
-            self.dataplane.snapshots.put(api_id, deployment["id"], self.dataplane.config.live_resources(api_id))
+            config = self.dataplane.config
+            self.dataplane.snapshots.put(api_id, deployment["id"], config.live_resources(api_id),
+                                         config.live_policy(api_id))  # resource policy too (rest_security)
 
 
 def _binary_media_type_ops(request: Request) -> Request:

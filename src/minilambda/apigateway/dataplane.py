@@ -53,7 +53,8 @@ class ApiGateway:
         """Make a key pair valid for ``AWS_IAM`` methods and routes (SigV4 is really verified)."""
         from .sigv4_auth import Credential
 
-        account = self.cloud.account_id
+        parts = (arn or "").split(":")
+        account = parts[4] if len(parts) > 5 and parts[4] else self.cloud.account_id  # another account's user
         self.credentials[access_key_id] = Credential(
             access_key_id, secret_access_key, session_token, None, account,
             arn or f"arn:aws:iam::{account}:user/{access_key_id}", access_key_id)
