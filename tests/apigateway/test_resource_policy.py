@@ -168,3 +168,39 @@ def test_cloudformation_policy_and_method_settings():
         assert cloud.http("GET", cloud.api_url(api, "prod") + "/admin").status == 403
         log = cloud.logs.lines(f"API-Gateway-Execution-Logs_{api}/prod")
         assert any("with an explicit deny" in line for line in log) and len(log) == 2  # ERROR: the refusal only
+
+
+SAM_TEMPLATE = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: "def handler(e, c):\\n    return {'statusCode': 200, 'body': 'ok'}\\n"
+      Events:
+        Get:
+          Type: Api
+          Properties: {Path: /pets, Method: get, RestApiId: !Ref Api}
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      MethodSettings: [{ResourcePath: "/*", HttpMethod: "*", LoggingLevel: INFO}]
+      Auth:
+        ResourcePolicy:
+          IpRangeBlacklist: ["127.0.0.1/32"]
+"""
+
+
+@pytest.mark.process
+def test_sam_resource_policy_and_method_settings():
+    with Cloud(clock="virtual", start=1_700_000_000.0, seed=7) as cloud:
+        cfn = cloud.client("cloudformation")
+        cfn.create_stack(StackName="s", TemplateBody=SAM_TEMPLATE, Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])
+        api = cfn.describe_stack_resource(StackName="s", LogicalResourceId="Api")["StackResourceDetail"][
+            "PhysicalResourceId"]
+        refused = cloud.http("GET", cloud.api_url(api, "Prod") + "/pets")  # cloud.http calls from 127.0.0.1
+        assert refused.status == 403 and refused.text.endswith('with an explicit deny"}')
+        assert any("Starting execution" in line for line in cloud.logs.lines(f"API-Gateway-Execution-Logs_{api}/Prod"))

@@ -225,6 +225,9 @@ def import_swagger_rest_api(api: Any, doc: dict[str, Any]) -> dict[str, Any]:
     params: dict[str, Any] = {"name": str((doc.get("info") or {}).get("title") or "api")}
     if doc.get("x-amazon-apigateway-binary-media-types"):
         params["binaryMediaTypes"] = list(doc["x-amazon-apigateway-binary-media-types"])
+    if doc.get("x-amazon-apigateway-policy"):  # what SAM writes for Auth.ResourcePolicy
+        policy = doc["x-amazon-apigateway-policy"]
+        params["policy"] = policy if isinstance(policy, str) else json.dumps(policy)
     out = api.create_rest_api(**params)
     rest_id = out["id"]
     resources = {r["path"]: r["id"] for r in api.get_resources(restApiId=rest_id)["items"]}
