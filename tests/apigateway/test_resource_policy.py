@@ -204,3 +204,20 @@ def test_sam_resource_policy_and_method_settings():
         refused = cloud.http("GET", cloud.api_url(api, "Prod") + "/pets")  # cloud.http calls from 127.0.0.1
         assert refused.status == 403 and refused.text.endswith('with an explicit deny"}')
         assert any("Starting execution" in line for line in cloud.logs.lines(f"API-Gateway-Execution-Logs_{api}/Prod"))
+
+
+def test_cloudformation_updates_a_policy_in_place():
+    def template(effect: str) -> str:
+        statement = {**ALLOW_ALL, "Effect": effect}
+        return json.dumps({"Resources": {"Api": {"Type": "AWS::ApiGateway::RestApi",
+                                                 "Properties": {"Name": "a", "Policy": _policy(statement)}}}})
+
+    with Cloud(clock="virtual", start=1_700_000_000.0, seed=7) as cloud:
+        cfn = cloud.client("cloudformation")
+        cfn.create_stack(StackName="s", TemplateBody=template("Allow"))
+        before = cfn.describe_stack_resource(StackName="s", LogicalResourceId="Api")["StackResourceDetail"]
+        cfn.update_stack(StackName="s", TemplateBody=template("Deny"))
+        after = cfn.describe_stack_resource(StackName="s", LogicalResourceId="Api")["StackResourceDetail"]
+        assert after["PhysicalResourceId"] == before["PhysicalResourceId"]  # the same API, not a replacement
+        stored = cloud.client("apigateway").get_rest_api(restApiId=after["PhysicalResourceId"])["policy"]
+        assert parse(stored)["Statement"][0]["Effect"] == "Deny"

@@ -215,6 +215,13 @@ class RestApi(Handler):
             ctx.client("apigateway").put_rest_api(restApiId=current.physical_id, mode="overwrite",
                                                   body=(body if isinstance(body, str) else json.dumps(body)).encode())
             return current
+        changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
+        if changed and changed <= {"Policy", "Name", "Description"}:  # in place, as AWS updates them
+            operations = [{"op": "replace", "path": f"/{key.lower()}",
+                           "value": json.dumps(new[key]) if isinstance(new.get(key), dict) else str(new.get(key) or "")}
+                          for key in sorted(changed)]
+            ctx.client("apigateway").update_rest_api(restApiId=current.physical_id, patchOperations=operations)
+            return current
         return None
 
 
