@@ -61,6 +61,14 @@ def rest_proxy_api(cloud: Any, function_arn: str, *, stage: str = "stage", path_
     return api, first
 
 
+def enable_execution_logs(cloud: Any, api_id: str, stage: str, level: str = "INFO", *,
+                          data_trace: bool = False) -> None:
+    """Turn on a REST stage's execution logs for every method, as a student does on AWS."""
+    cloud.client("apigateway").update_stage(restApiId=api_id, stageName=stage, patchOperations=[
+        {"op": "replace", "path": "/*/*/logging/loglevel", "value": level},
+        {"op": "replace", "path": "/*/*/logging/dataTrace", "value": "true" if data_trace else "false"}])
+
+
 def raw_request(url: str, method: str, target: str, headers: dict[str, str] | None = None,
                 body: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
     """A request with the path sent exactly as given (``//`` and all), over a real socket."""

@@ -13,7 +13,8 @@ from botocore.credentials import Credentials
 
 from minilambda import Cloud
 
-from .apigw_helpers import ECHO_EVENT, NOOP, allow_apigateway, lambda_uri, make_function, rest_proxy_api
+from .apigw_helpers import (ECHO_EVENT, NOOP, allow_apigateway, enable_execution_logs, lambda_uri, make_function,
+                            rest_proxy_api)
 
 pytestmark = pytest.mark.process
 
@@ -53,6 +54,7 @@ def test_missing_permission_is_500_with_the_reason_in_the_execution_log():
     with Cloud(clock="virtual", seed=1) as cloud:
         arn = make_function(cloud, "noop", NOOP)
         api, _ = rest_proxy_api(cloud, arn, stage="dev", credentials=None)
+        enable_execution_logs(cloud, api, "dev", "ERROR")
         response = requests.get(cloud.api_url(api, "dev") + "/x", timeout=30)
         assert (response.status_code, response.text) == (500, '{"message": "Internal server error"}')
         log = "".join(cloud.logs.lines(f"API-Gateway-Execution-Logs_{api}/dev"))
@@ -117,6 +119,7 @@ def test_usage_plan_quota_and_get_usage():
                                     quota={"limit": 3, "period": "DAY"}, throttle={"rateLimit": 100.0, "burstLimit": 100})
         key = ag.create_api_key(name="k", enabled=True)
         ag.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+        enable_execution_logs(cloud, api, "dev")
         url = cloud.api_url(api, "dev") + "/q"
         statuses = [cloud.http("GET", url, headers={"x-api-key": key["value"]}).status for _ in range(5)]
         assert statuses == [200, 200, 200, 429, 429]

@@ -2,8 +2,8 @@
 
 Everything comes in AWS's SDK shapes from ``cloud.client("apigateway" | "apigatewayv2")`` (so
 whatever the control plane stores is what the data plane serves) and is cached until the control
-plane changes (``generation``). REST stages serve the resources their deployment captured
-(``DeploymentSnapshots``), as on AWS: a change needs a new deployment.
+plane changes (``generation``). REST stages serve the resources and resource policy their deployment
+captured (``DeploymentSnapshots``), as on AWS: a change needs a new deployment.
 """
 
 from __future__ import annotations
@@ -15,18 +15,28 @@ from typing import Any
 
 @dataclass
 class DeploymentSnapshots:
-    """Resources (``GetResources`` items with methods) captured per ``(rest api id, deployment id)``."""
+    """Resources (``GetResources`` items with methods) and the resource policy captured per
+    ``(rest api id, deployment id)``."""
 
     resources: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    policies: dict[tuple[str, str], str | None] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def put(self, api_id: str, deployment_id: str, resources: list[dict[str, Any]]) -> None:
+    def put(self, api_id: str, deployment_id: str, resources: list[dict[str, Any]],
+            policy: str | None = None) -> None:
         with self.lock:
             self.resources[(api_id, deployment_id)] = resources
+            self.policies[(api_id, deployment_id)] = policy
 
     def get(self, api_id: str, deployment_id: str) -> list[dict[str, Any]] | None:
         with self.lock:
             return self.resources.get((api_id, deployment_id))
+
+    def policy(self, api_id: str, deployment_id: str) -> tuple[bool, str | None]:
+        """``(captured, policy)``: the resource policy the deployment captured, if it did."""
+        with self.lock:
+            key = (api_id, deployment_id)
+            return key in self.policies, self.policies.get(key)
 
 
 @dataclass(frozen=True)
@@ -149,8 +159,24 @@ class ConfigReader:
                 return found
         resources = self.live_resources(api_id)
         if deployment_id:
-            self.snapshots.put(api_id, deployment_id, resources)
+            self.snapshots.put(api_id, deployment_id, resources, self.live_policy(api_id))
         return resources
+
+    def policy(self, api_id: str, deployment_id: str | None) -> str | None:
+        """The resource policy a deployment serves (captured at CreateDeployment, as on AWS)."""
+        if deployment_id:
+            captured, policy = self.snapshots.policy(api_id, deployment_id)
+            if captured:
+                return policy
+        return self.live_policy(api_id)
+
+    def live_policy(self, api_id: str) -> str | None:
+        """The REST API's ``policy`` as it is now (None: no resource policy)."""
+        rest = self.client("apigateway")
+        try:
+            return rest.get_rest_api(restApiId=api_id).get("policy") or None
+        except rest.exceptions.NotFoundException:
+            return None
 
     def live_resources(self, api_id: str) -> list[dict[str, Any]]:
         """The REST API's resources (with methods and integrations) as they are now."""

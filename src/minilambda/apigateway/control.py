@@ -94,10 +94,13 @@ class ApiGatewayControl(Adapter):
         }
 
     def _v2_corrections(self) -> dict[str, Handler]:
+        from .http_deployments import deployment_corrections
+
         return {
             "UpdateStage": lambda req: self._update_v2_stage(req.labels["apiId"], req.labels["stageName"],
                                                              req.json()),
             **{name: lambda req: self._v2_api(req, self._forward(req)) for name in _V2_API_OPERATIONS},
+            **deployment_corrections(self),  # deployments and stages' deploymentId (http_deployments.py)
         }
 
     def _forward(self, request: Request) -> Response:
@@ -266,7 +269,9 @@ class ApiGatewayControl(Adapter):
     def _snapshot(self, api_id: str, response: Response) -> None:
         deployment = json.loads(response.body or b"{}")
         if deployment.get("id"):
-            self.dataplane.snapshots.put(api_id, deployment["id"], self.dataplane.config.live_resources(api_id))
+            config = self.dataplane.config
+            self.dataplane.snapshots.put(api_id, deployment["id"], config.live_resources(api_id),
+                                         config.live_policy(api_id))  # resource policy too (rest_security)
 
 
 def _binary_media_type_ops(request: Request) -> Request:

@@ -20,6 +20,7 @@ from typing import Any
 from .config import ConfigReader, DeploymentSnapshots, HttpApiView, RestApiView
 from .records import ApiRequest, HttpRequest, HttpResponse
 from .exchange import Exchange
+from .http_deployments import HttpDeployments
 from .responses import DEFAULT_TEMPLATE, ERROR_TYPES, GatewayError
 
 class ApiGateway:
@@ -30,6 +31,7 @@ class ApiGateway:
 
         self.cloud = cloud
         self.snapshots = DeploymentSnapshots()
+        self.http_deployments = HttpDeployments()  # HTTP API deployments (moto has none)
         self.config = ConfigReader(cloud, self.snapshots)
         self.requests: list[ApiRequest] = []
         self.throttler = Throttler()
@@ -51,7 +53,8 @@ class ApiGateway:
         """Make a key pair valid for ``AWS_IAM`` methods and routes (SigV4 is really verified)."""
         from .sigv4_auth import Credential
 
-        account = self.cloud.account_id
+        parts = (arn or "").split(":")
+        account = parts[4] if len(parts) > 5 and parts[4] else self.cloud.account_id  # another account's user
         self.credentials[access_key_id] = Credential(
             access_key_id, secret_access_key, session_token, None, account,
             arn or f"arn:aws:iam::{account}:user/{access_key_id}", access_key_id)
@@ -100,7 +103,7 @@ class ApiGateway:
         """A REST gateway response: AWS's default, or the API's customised one (PutGatewayResponse)."""
         exchange.error_type = error.response_type
         if error.log:
-            exchange.note(error.log)
+            exchange.note(error.log, "ERROR")
             exchange.error = exchange.error or error.log
         custom = _custom_response(view, error)
         status, body = error.status, error.body
@@ -114,7 +117,7 @@ class ApiGateway:
                     headers.append((key[len("gatewayresponse.header."):], value.strip("'")))
         headers += self.rest_headers(exchange)
         headers.append(("x-amzn-ErrorType", ERROR_TYPES.get(error.response_type, "InternalServerErrorException")))
-        exchange.note(f"Method completed with status: {status}")
+        exchange.note(f"Method completed with status: {status}", "ERROR")
         return HttpResponse(status, tuple(headers), body.encode())
 
     def http_error(self, exchange: Exchange, status: int, body: str, *, error_type: str, log: str = "",
@@ -153,18 +156,10 @@ class ApiGateway:
             exchange.cache_hit, exchange.canary)
         with self.lock:
             self.requests.append(record)
-        if exchange.stage is not None and exchange.api_type == "REST":
-            self._execution_log(exchange)
-        from .logging import write_access_log
+        from .logging import write_access_log, write_execution_log
 
+        write_execution_log(self, exchange)
         write_access_log(self, exchange, record)
-
-    def _execution_log(self, exchange: Exchange) -> None:
-        group = f"API-Gateway-Execution-Logs_{exchange.api_id}/{exchange.stage}"
-        if exchange.canary:
-            group += "/Canary"
-        self.cloud.logs.write(group, "execution", exchange.log,
-                              timestamp=exchange.start if self.cloud.clock.virtual else None)
 
     # -- what the security steps need ---------------------------------------------------------
 

@@ -35,11 +35,14 @@ class Exchange:
     canary: bool = False
     cache_hit: bool = False
     log: list[str] = field(default_factory=list)
+    log_levels: list[str] = field(default_factory=list)  # per line: "INFO", "ERROR" or "DATA" (data trace)
     context: dict[str, Any] = field(default_factory=dict)  # $context variables for access logs
 
-    def note(self, line: str) -> None:
-        """Add one execution-log line (prefixed with the request id, as AWS writes them)."""
+    def note(self, line: str, level: str = "INFO") -> None:
+        """Add one execution-log line (prefixed with the request id, as AWS writes them); *level* is
+        ``INFO``, ``ERROR`` (kept at logging level ERROR) or ``DATA`` (only with ``dataTraceEnabled``)."""
         self.log.append(f"({self.request_id}) {line}")
+        self.log_levels.append(level)
 
 
 class DataPlane(Protocol):
@@ -48,6 +51,7 @@ class DataPlane(Protocol):
     cloud: Any
     config: Any
     snapshots: Any
+    http_deployments: Any
     throttler: Any
     auth_cache: Any
     credentials: dict[str, Any]

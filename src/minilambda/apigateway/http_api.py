@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .config import HttpApiView
 from .events import RouteContext, http_event, rest_event
+from .http_deployments import served_view
 from .integrations import authorizer_invoker, call_http, call_lambda, source_arn, substitute_stage_variables
 from .records import HttpRequest, HttpResponse
 from .responses import MalformedResponse, parse_v1, parse_v2
@@ -48,6 +49,10 @@ def serve_http(gw: "ApiGateway", view: HttpApiView, ex: "Exchange") -> HttpRespo
     stage_name, path = found
     ex.stage = stage_name
     stage = view.stages[stage_name]
+    deployed = served_view(gw.http_deployments, view, stage_name)
+    if deployed is None:  # autoDeploy off and never deployed: nothing is served (body unverified)
+        return gw.http_error(ex, 404, NOT_FOUND, error_type="NotFound", log=f"Stage {stage_name} has no deployment")
+    view = deployed
     preflight = _cors_preflight(gw, view, ex)
     if preflight is not None:
         return preflight

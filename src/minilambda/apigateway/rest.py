@@ -62,6 +62,8 @@ def serve_rest(gw: "ApiGateway", view: RestApiView, ex: "Exchange") -> HttpRespo
     ex.note(f"HTTP Method: {request.method}, Resource Path: {path}")
     ex.note(f"Method request path: {match.path_parameters or {}}")
     ex.note(f"Method request query string: {request.raw_query or '{}'}")
+    if request.body:
+        ex.note(f"Method request body before transformations: {request.body[:1000].decode('utf-8', 'replace')}", "DATA")
     refusal = _admission(gw, view, ex, stage, match.method, ctx)
     if isinstance(refusal, GatewayError):
         return gw.rest_error(view, ex, refusal)
@@ -121,16 +123,23 @@ def _choose_deployment(gw: "ApiGateway", stage: dict[str, Any], ex: "Exchange") 
 def _admission(gw: "ApiGateway", view: RestApiView, ex: "Exchange", stage: dict[str, Any],
                method: dict[str, Any], ctx: RouteContext) -> GatewayError | RouteContext:
     """Size, authorizer, API key + throttling, request validation: the first refusal, or the context."""
-    from .rest_security import authorize_rest, check_api_key_and_throttle, validate_request
+    from .rest_security import authorize_rest, check_api_key_and_throttle, check_resource_policy, validate_request
 
     request = ex.request
     if len(request.body) > gw_max_payload():
         return gateway_error("REQUEST_TOO_LARGE", "Request Too Long",
                              log="Request payload exceeds the 10 MB limit")
+    iam = (method.get("authorizationType") or "NONE") == "AWS_IAM"
+    refusal = None if iam else check_resource_policy(gw, view, ex, method, ctx)  # before any authorizer
+    if refusal is not None:
+        return refusal
     ctx_or_error = authorize_rest(gw, view, ex, method, ctx)
     if isinstance(ctx_or_error, GatewayError):
         return ctx_or_error
     ctx = ctx_or_error
+    refusal = check_resource_policy(gw, view, ex, method, ctx) if iam else None  # once the caller is known
+    if refusal is not None:
+        return refusal
     refusal = check_api_key_and_throttle(gw, view, ex, stage, method, ctx)
     if refusal is not None:
         return refusal
@@ -211,7 +220,8 @@ def _lambda_proxy(gw: "ApiGateway", view: RestApiView, ex: "Exchange", integrati
     ex.integration_latency_ms = result.integration_latency_ms
     ex.function_name = result.function_name
     if result.outcome in ("ok", "function_error"):
-        ex.note(f"Endpoint response body before transformations: {result.payload[:1000].decode('utf-8', 'replace')}")
+        ex.note(f"Endpoint response body before transformations: {result.payload[:1000].decode('utf-8', 'replace')}",
+                "DATA")
     failure = _lambda_failure(result)
     if failure is not None:
         ex.error = failure.log

@@ -210,3 +210,28 @@ def _validate_body(view: RestApiView, method: dict[str, Any], request: HttpReque
                              log=f"Request body does not match model schema for content type {content_type}: "
                                  + "; ".join(e.message for e in errors[:3]))
     return None
+
+
+def check_resource_policy(gw: "ApiGateway", view: RestApiView, ex: "Exchange", method: dict[str, Any],
+                          ctx: RouteContext) -> GatewayError | None:
+    """The API's resource policy as the stage's deployment captured it (``resource_policy.decide``);
+    AWS_IAM callers are checked after SigV4 (``ctx.identity``), everyone else before any authorizer."""
+    from .policy import method_arn
+    from .resource_policy import Caller, decide, parse
+
+    try:
+        document = parse(gw.config.policy(view.api_id, ctx.deployment_id))
+    except (ValueError, TypeError):
+        return gateway_error("API_CONFIGURATION_ERROR", "Internal server error", status=500,
+                             body='{"message": "Internal server error"}',
+                             log="Execution failed due to configuration error: the resource policy is not valid JSON")
+    if document is None:
+        return None
+    identity = ctx.identity or {}
+    caller = Caller(ex.request.source_ip, identity.get("userArn"), identity.get("accountId"))
+    arn = method_arn(gw.cloud.region, gw.cloud.account_id, view.api_id, ctx.stage, ctx.method, ctx.path)
+    decision = decide(document, caller, arn, method.get("authorizationType") or "NONE")
+    if decision.allowed:
+        return None
+    ex.authorized = False
+    return _refusal(403, decision.body, "ACCESS_DENIED", decision.log)

@@ -191,6 +191,8 @@ class RestApi(Handler):
 
     def create(self, ctx, props):
         api = ctx.client("apigateway")
+        if isinstance(props.get("Policy"), dict):  # a template writes the policy as an object
+            props = {**props, "Policy": json.dumps(props["Policy"])}
         if props.get("Body") is not None:
             body = props["Body"]
             document = json.loads(body) if isinstance(body, str) else body
@@ -198,9 +200,10 @@ class RestApi(Handler):
                 out = import_swagger_rest_api(api, document)
             else:
                 out = api.import_rest_api(body=(body if isinstance(body, str) else json.dumps(body)).encode())
-            if props.get("Name"):
-                api.update_rest_api(restApiId=out["id"], patchOperations=[
-                    {"op": "replace", "path": "/name", "value": props["Name"]}])
+            renamed = [{"op": "replace", "path": "/name", "value": props["Name"]}] if props.get("Name") else []
+            policy = [{"op": "replace", "path": "/policy", "value": props["Policy"]}] if props.get("Policy") else []
+            if renamed or policy:
+                api.update_rest_api(restApiId=out["id"], patchOperations=renamed + policy)
         else:
             out = api.create_rest_api(**_only(api, "CreateRestApi", props, _camel))
         root = next((r["id"] for r in api.get_resources(restApiId=out["id"])["items"] if r["path"] == "/"), "")
@@ -212,6 +215,13 @@ class RestApi(Handler):
             ctx.client("apigateway").put_rest_api(restApiId=current.physical_id, mode="overwrite",
                                                   body=(body if isinstance(body, str) else json.dumps(body)).encode())
             return current
+        changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
+        if changed and changed <= {"Policy", "Name", "Description"}:  # in place, as AWS updates them
+            operations = [{"op": "replace", "path": f"/{key.lower()}",
+                           "value": json.dumps(new[key]) if isinstance(new.get(key), dict) else str(new.get(key) or "")}
+                          for key in sorted(changed)]
+            ctx.client("apigateway").update_rest_api(restApiId=current.physical_id, patchOperations=operations)
+            return current
         return None
 
 
@@ -222,6 +232,9 @@ def import_swagger_rest_api(api: Any, doc: dict[str, Any]) -> dict[str, Any]:
     params: dict[str, Any] = {"name": str((doc.get("info") or {}).get("title") or "api")}
     if doc.get("x-amazon-apigateway-binary-media-types"):
         params["binaryMediaTypes"] = list(doc["x-amazon-apigateway-binary-media-types"])
+    if doc.get("x-amazon-apigateway-policy"):  # what SAM writes for Auth.ResourcePolicy
+        policy = doc["x-amazon-apigateway-policy"]
+        params["policy"] = policy if isinstance(policy, str) else json.dumps(policy)
     out = api.create_rest_api(**params)
     rest_id = out["id"]
     resources = {r["path"]: r["id"] for r in api.get_resources(restApiId=rest_id)["items"]}
@@ -318,12 +331,38 @@ def _stage_props(props: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_METHOD_SETTING_PATHS = {"LoggingLevel": "logging/loglevel", "DataTraceEnabled": "logging/dataTrace",
+                         "MetricsEnabled": "metrics/enabled", "ThrottlingBurstLimit": "throttling/burstLimit",
+                         "ThrottlingRateLimit": "throttling/rateLimit", "CachingEnabled": "caching/enabled",
+                         "CacheTtlInSeconds": "caching/ttlInSeconds", "CacheDataEncrypted": "caching/dataEncrypted"}
+
+
+def _method_setting_operations(settings: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """``MethodSettings`` entries as UpdateStage patch operations (``/*/*/logging/loglevel``,
+    ``/~1pets/GET/...``)."""
+    operations = []
+    for entry in settings:
+        path = str(entry.get("ResourcePath", "/*"))
+        resource = "*" if path in ("/*", "*") else path.replace("/", "~1")
+        prefix = f"/{resource}/{entry.get('HttpMethod', '*')}"
+        for key, suffix in _METHOD_SETTING_PATHS.items():
+            if key in entry:
+                value = entry[key]
+                text = str(value).lower() if isinstance(value, bool) else str(value)
+                operations.append({"op": "replace", "path": f"{prefix}/{suffix}", "value": text})
+    return operations
+
+
 class RestStage(Handler):
     service = "apigateway"
 
     def create(self, ctx, props):
         api = ctx.client("apigateway")
         api.create_stage(**_only(api, "CreateStage", _stage_props(props), _camel))
+        operations = _method_setting_operations(props.get("MethodSettings") or [])
+        if operations:  # CreateStage has no methodSettings: AWS applies them as UpdateStage does
+            api.update_stage(restApiId=props["RestApiId"], stageName=props["StageName"],
+                             patchOperations=operations)
         return Provisioned(props["StageName"])
 
     def delete(self, ctx, current, props):
