@@ -34,8 +34,7 @@ $(PY):
 # Re-install whenever pyproject.toml changes; the stamps make reruns a no-op.
 # uv (its pin is in pyproject's `test` extra) resolves the same versions as pip in ~15 s instead of ~2 min;
 # pip does the job when uv cannot be installed.
-UV_SPEC = $(shell $(PYTHON) -c "import tomllib; t = tomllib.load(open('pyproject.toml', 'rb')); \
-            print(next(d for d in t['project']['optional-dependencies']['test'] if d.startswith('uv')))")
+UV_SPEC := $(shell grep -o '"uv[<>=!~][^"]*"' pyproject.toml | head -1 | tr -d '"')
 ALL_EXTRAS := .[course,test]
 define install
 	$(PIP) install -qq "$(UV_SPEC)" && $(VENV)/bin/uv pip install -q --python $(PY) -e '$(1)' \
