@@ -46,7 +46,8 @@ def lambda_uri(cloud, arn):
 
 def new_api(cloud, name="ws"):
     v2 = cloud.client("apigatewayv2")
-    return v2, v2.create_api(Name=name, ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action")["ApiId"]
+    api = v2.create_api(Name=name, ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action")
+    return v2, api["ApiId"]
 
 
 def echo_function(cloud, api_id):
@@ -123,8 +124,8 @@ def test_passthrough_behaviour_when_no_template_matches(wcloud):
     v2, api_id = new_api(wcloud)
     passing = aws_integration(wcloud, v2, api_id, TemplateSelectionExpression="${request.body.action}",
                               RequestTemplates={"other": "{}"}, PassthroughBehavior="WHEN_NO_MATCH")
-    strict = v2.create_integration(ApiId=api_id, IntegrationType="AWS", IntegrationMethod="POST",
-                                   IntegrationUri=v2.get_integration(ApiId=api_id, IntegrationId=passing)["IntegrationUri"],
+    uri = v2.get_integration(ApiId=api_id, IntegrationId=passing)["IntegrationUri"]
+    strict = v2.create_integration(ApiId=api_id, IntegrationType="AWS", IntegrationMethod="POST", IntegrationUri=uri,
                                    TemplateSelectionExpression="${request.body.action}",
                                    RequestTemplates={"other": "{}"}, PassthroughBehavior="NEVER")["IntegrationId"]
     for iid in (passing, strict):
@@ -271,3 +272,31 @@ def test_missing_identity_source_is_401_without_invoking(wcloud):
         connect(url)
     assert missing.value.response.status_code == 401
     assert auth_calls(wcloud) == 0
+
+
+# -- selection expressions (pure) ---------------------------------------------------------------------
+
+
+def test_selection_expressions_read_the_body_status_and_headers():
+    from minilambda.apigateway.websocket_mapping import evaluate
+
+    message = '{"action": "join", "room": {"id": 7}}'
+    assert evaluate("${request.body.action}-v${request.body.room.id}", message) == "join-v7"
+    assert evaluate("$request.body.missing", message) == ""
+    assert evaluate("\\$default", message) == "$default"
+    assert evaluate("${integration.response.statuscode}", message, status=404) == "404"
+    assert evaluate("${integration.response.header.X-Kind}", message, headers={"x-kind": "k"}) == "k"
+    assert evaluate("${request.body.action}", "not json") == ""
+    assert evaluate(None, message) is None
+
+
+def test_an_empty_selection_key_does_not_fall_back_to_application_json():
+    from minilambda.apigateway.vtl import UnsupportedMediaType
+    from minilambda.apigateway.websocket_mapping import request_payload
+
+    integration = {"TemplateSelectionExpression": "${request.body.kind}", "PassthroughBehavior": "NEVER",
+                   "RequestTemplates": {"application/json": '{"t": 1}'}}
+    with pytest.raises(UnsupportedMediaType):
+        request_payload(integration, '{"other": 1}', {}, {})
+    integration["PassthroughBehavior"] = "WHEN_NO_MATCH"
+    assert request_payload(integration, '{"other": 1}', {}, {}) == '{"other": 1}'

@@ -132,9 +132,9 @@ class ConfigReader:
             found = v2.get_authorizer(ApiId=api_id, AuthorizerId=authorizer_id)  # moto lacks GetAuthorizers
             found.pop("ResponseMetadata", None)
             authorizers[authorizer_id] = found
-        responses = {i: v2.get_integration_responses(ApiId=api_id, IntegrationId=i).get("Items", [])
-                      for i, found in integrations.items()
-                      if api.get("ProtocolType") == "WEBSOCKET" and found.get("IntegrationType") in ("AWS", "MOCK", "HTTP")}
+        non_proxy = [i for i, found in integrations.items() if api.get("ProtocolType") == "WEBSOCKET"
+                     and found.get("IntegrationType") in ("AWS", "MOCK", "HTTP")]
+        responses = {i: v2.get_integration_responses(ApiId=api_id, IntegrationId=i).get("Items", []) for i in non_proxy}
         return HttpApiView(api_id, api, routes, integrations, stages, authorizers, responses)
 
     def usage(self) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:

@@ -33,6 +33,7 @@ from .ports import IntegrationResult
 from .vtl import TemplateError, UnsupportedMediaType, select_request_template
 
 DEFAULT_KEY = "$default"
+_NO_KEY = "\x00"  # a selection key no template has
 NON_PROXY = ("AWS", "MOCK")
 _VARIABLE = re.compile(r"\$\{([^}]*)\}|\$([A-Za-z][A-Za-z0-9_.\-]*)")
 
@@ -93,7 +94,10 @@ def request_payload(integration: Mapping[str, Any], message: str | bytes, contex
     elif key not in templates and DEFAULT_KEY in templates:
         key = DEFAULT_KEY
     text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
-    template = select_request_template(templates, key, integration.get("PassthroughBehavior") or "WHEN_NO_MATCH")
+    # vtl.select_request_template matches keys as it matches media types (case-insensitively:
+    # unverified for WebSocket keys); an empty key must not fall back to application/json.
+    behavior = integration.get("PassthroughBehavior") or "WHEN_NO_MATCH"
+    template = select_request_template(templates, key or _NO_KEY, behavior)
     if template is None:
         return text
     return render_template(template, {"body": text, "context": context, "stageVariables": stage_variables,
@@ -150,9 +154,10 @@ def run(integration: Mapping[str, Any], responses: list[dict[str, Any]], message
         status = mock_status(payload)
         result, body, subject = IntegrationResult("ok", b""), "", str(status)
     else:
-        result = call_lambda(payload.encode())
+        result = call_lambda((payload or "{}").encode())  # an empty body invokes with {} (as REST's AWS)
         if result.outcome not in ("ok", "function_error"):
-            return NonProxyOutcome(result, error="Internal server error", status=504 if result.outcome == "timeout" else 500)
+            status = 504 if result.outcome == "timeout" else 500
+            return NonProxyOutcome(result, error="Internal server error", status=status)
         status, body = 200, result.payload.decode("utf-8", "replace")
         subject = lambda_error_message(result.payload) if result.outcome == "function_error" else ""
     chosen = choose_response(responses, subject)
