@@ -177,6 +177,18 @@ def test_no_integration_response_is_an_internal_server_error_frame(wcloud):
     assert "No match for output mapping" in wcloud.api_requests[-1].error
 
 
+def test_an_integration_response_added_later_is_served_at_once(wcloud):
+    v2, api_id = new_api(wcloud)
+    iid = aws_integration(wcloud, v2, api_id)
+    add_route(v2, api_id, "ask", iid)
+    with connect(deploy(wcloud, v2, api_id)) as ws:
+        assert json.loads(ask(ws, {"action": "ask"}))["message"] == "Internal server error"
+        v2.create_integration_response(ApiId=api_id, IntegrationId=iid, IntegrationResponseKey="$default",
+                                       TemplateSelectionExpression="\\$default",
+                                       ResponseTemplates={"$default": "#set($n = $input.path('$.got.n'))n=$n"})
+        assert ask(ws, {"action": "ask", "n": 3}) == "n=3"
+
+
 # -- MOCK integrations --------------------------------------------------------------------------------
 
 
