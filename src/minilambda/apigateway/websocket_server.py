@@ -4,13 +4,16 @@ As on AWS (aws-facts-2 §5):
 
 * the upgrade request waits for ``$connect``: its authorization (a Lambda REQUEST authorizer with
   identity sources from headers, query string or stage variables — missing → 401 without invoking
-  it, deny → 403 — or ``AWS_IAM``, a SigV4-signed upgrade), its API key if required (usage plans:
+  it, deny → 403, its result cached by identity values for ``AuthorizerResultTtlInSeconds`` when
+  set — or ``AWS_IAM``, a SigV4-signed upgrade), its API key if required (usage plans:
   403, 429), then its integration, whose non-2xx ``statusCode`` refuses the connection with that
   status; the account's 500 new connections per second (429);
 * each message is routed by the API's ``RouteSelectionExpression`` (``$default`` takes non-JSON
   messages and unmatched keys); no route → a ``Forbidden`` frame, an integration failure → an
   ``Internal server error`` frame, stage throttling → ``Too Many Requests``; the socket stays open;
   on a two-way route (one with a route response) the integration's ``body`` is sent back;
+  non-proxy ``AWS`` (Lambda) and ``MOCK`` integrations go through request templates and integration
+  responses (``websocket_mapping.py``); a one-way route never answers;
 * ``$disconnect`` runs after the close, best effort, with the close status and reason;
 * 128 KB messages and 32 KB frames at most (bigger → close 1009, by ``websockets``' own limits).
 
