@@ -66,6 +66,8 @@ class HttpApiView:
     integrations: dict[str, dict[str, Any]]
     stages: dict[str, dict[str, Any]]
     authorizers: dict[str, dict[str, Any]]
+    # WebSocket non-proxy integrations only: GetIntegrationResponses items by integration id.
+    integration_responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 class ConfigReader:
@@ -130,7 +132,10 @@ class ConfigReader:
             found = v2.get_authorizer(ApiId=api_id, AuthorizerId=authorizer_id)  # moto lacks GetAuthorizers
             found.pop("ResponseMetadata", None)
             authorizers[authorizer_id] = found
-        return HttpApiView(api_id, api, routes, integrations, stages, authorizers)
+        non_proxy = [i for i, found in integrations.items() if api.get("ProtocolType") == "WEBSOCKET"
+                     and found.get("IntegrationType") in ("AWS", "MOCK", "HTTP")]
+        responses = {i: v2.get_integration_responses(ApiId=api_id, IntegrationId=i).get("Items", []) for i in non_proxy}
+        return HttpApiView(api_id, api, routes, integrations, stages, authorizers, responses)
 
     def usage(self) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
         """API keys by value and usage plans (each with ``_keyIds``), cached like the APIs."""

@@ -140,9 +140,13 @@ class AuthorizerConfig:
 
     @classmethod
     def from_websocket(cls, raw: Mapping[str, Any]) -> "AuthorizerConfig":
-        """From an apigatewayv2 WebSocket ``GetAuthorizer`` dict (``route.request.header.Auth``)."""
+        """From an apigatewayv2 WebSocket ``GetAuthorizer`` dict (``route.request.header.Auth``).
+
+        Caching only with an explicit ``AuthorizerResultTtlInSeconds`` (unset: none). AWS documents
+        the TTL as "supported only for HTTP API Lambda authorizers" [BC apigatewayv2 CreateAuthorizer],
+        so on AWS a WebSocket authorizer may never cache: a simulator extension, kept opt-in."""
         return cls(str(raw.get("AuthorizerId", "")), "WEBSOCKET", "REQUEST",
-                   tuple(raw.get("IdentitySource") or ()), 0)
+                   tuple(raw.get("IdentitySource") or ()), int(raw.get("AuthorizerResultTtlInSeconds") or 0))
 
 
 @dataclass(frozen=True)

@@ -144,12 +144,13 @@ class ApiView:
     integrations: dict[str, dict[str, Any]]
     stages: dict[str, dict[str, Any]]
     authorizers: dict[str, dict[str, Any]]
+    integration_responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, snapshot: Any) -> "ApiView":
         """From the data plane's cached ``HttpApiView`` (``cloud.apigateway.config``)."""
         return cls(snapshot.api, {r["RouteKey"]: r for r in snapshot.routes}, snapshot.integrations,
-                   snapshot.stages, snapshot.authorizers)
+                   snapshot.stages, snapshot.authorizers, dict(getattr(snapshot, "integration_responses", {})))
 
     def stage(self, name: str) -> dict[str, Any] | None:
         return self.stages.get(name)

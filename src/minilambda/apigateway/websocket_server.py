@@ -4,13 +4,16 @@ As on AWS (aws-facts-2 §5):
 
 * the upgrade request waits for ``$connect``: its authorization (a Lambda REQUEST authorizer with
   identity sources from headers, query string or stage variables — missing → 401 without invoking
-  it, deny → 403 — or ``AWS_IAM``, a SigV4-signed upgrade), its API key if required (usage plans:
+  it, deny → 403, its result cached by identity values for ``AuthorizerResultTtlInSeconds`` when
+  set — or ``AWS_IAM``, a SigV4-signed upgrade), its API key if required (usage plans:
   403, 429), then its integration, whose non-2xx ``statusCode`` refuses the connection with that
   status; the account's 500 new connections per second (429);
 * each message is routed by the API's ``RouteSelectionExpression`` (``$default`` takes non-JSON
   messages and unmatched keys); no route → a ``Forbidden`` frame, an integration failure → an
   ``Internal server error`` frame, stage throttling → ``Too Many Requests``; the socket stays open;
   on a two-way route (one with a route response) the integration's ``body`` is sent back;
+  non-proxy ``AWS`` (Lambda) and ``MOCK`` integrations go through request templates and integration
+  responses (``websocket_mapping.py``); a one-way route never answers;
 * ``$disconnect`` runs after the close, best effort, with the close status and reason;
 * 128 KB messages and 32 KB frames at most (bigger → close 1009, by ``websockets``' own limits).
 
@@ -23,6 +26,7 @@ through ``ports.invoke_lambda_integration``; every ``$connect``, message and ``$
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import threading
@@ -37,6 +41,7 @@ from websockets.sync.server import Server, ServerConnection, serve
 
 from ..errors import AwsError
 from . import websocket_events as ev
+from . import websocket_mapping as mapping
 from .policy import AuthorizerConfig, AuthorizerUnavailable, AuthRequest, authorize
 from .throttling import THROTTLED_BODY, ThrottleSettings
 from .websocket import DEFAULT_TIMEOUT_MS, FRAME_LIMIT, MESSAGE_LIMIT, ApiView, Connection, WebSocketApis
@@ -178,6 +183,9 @@ class ApiServer:
         event = ev.connect_event(conn.context, ev.new_id(self.cloud.rng), now,
                                  _connect_headers(headers, ws, now, self.cloud.rng), query)
         result = self._integrate(view, conn, route, event)
+        if isinstance(result, mapping.NonProxyOutcome):  # MOCK's statusCode, or a failure (unverified)
+            refusal = b'{"message": "Internal server error"}' if result.error else b""
+            return result.status, refusal, result.result, authorized
         status, body = connect_status(result)
         conn.subprotocol = chosen_subprotocol(result)
         return status, body, result, authorized
@@ -246,8 +254,9 @@ class ApiServer:
         return None if result.allowed else result
 
     def _integrate(self, view: ApiView, conn: Connection, route: dict[str, Any], event: dict[str, Any]) -> Any:
-        """Run a route's integration (Lambda proxy, or MOCK) and return its ``IntegrationResult``."""
-        from .ports import IntegrationResult, invoke_lambda_integration
+        """Run a route's integration and return its ``IntegrationResult`` (Lambda proxy) or, for the
+        non-proxy ``AWS`` and ``MOCK`` integrations, a ``websocket_mapping.NonProxyOutcome``."""
+        from .ports import IntegrationResult
 
         integration = view.integration(route)
         if self.apis.closing:
@@ -255,10 +264,17 @@ class ApiServer:
         if integration is None:
             return IntegrationResult("error", log="route has no integration")
         kind = integration.get("IntegrationType")
-        if kind == "MOCK":
-            return IntegrationResult("ok", b"")
+        if kind in mapping.NON_PROXY:
+            return self._non_proxy(view, conn, route, integration, event)
         if kind != "AWS_PROXY":
             return IntegrationResult("error", log=f"{kind} integrations are not simulated for WebSocket APIs")
+        return self._call_lambda(conn, route, integration, event)
+
+    def _call_lambda(self, conn: Connection, route: dict[str, Any], integration: dict[str, Any],
+                     event: dict[str, Any] | bytes) -> Any:
+        """Invoke the integration's function (``ports.invoke_lambda_integration``) for this route."""
+        from .ports import invoke_lambda_integration
+
         ctx = conn.context
         source_arn = (f"arn:aws:execute-api:{self.cloud.region}:{self.cloud.account_id}:"
                       f"{ctx.api_id}/{ctx.stage}/{route['RouteKey']}")
@@ -267,6 +283,21 @@ class ApiServer:
         return invoke_lambda_integration(self.cloud, uri, event,
                                          source_arn=source_arn, timeout_ms=timeout,
                                          check_permission=not integration.get("CredentialsArn"))
+
+    def _non_proxy(self, view: ApiView, conn: Connection, route: dict[str, Any], integration: dict[str, Any],
+                   event: dict[str, Any]) -> "mapping.NonProxyOutcome":
+        """An ``AWS`` (Lambda) or ``MOCK`` integration: the message through the request template, the
+        answer through the integration response (``websocket_mapping``)."""
+        rc = event["requestContext"]
+        message = event.get("body") or ""
+        if event.get("isBase64Encoded"):
+            message = base64.b64decode(message)
+        context = mapping.template_context(conn.context, rc["routeKey"], rc["eventType"], rc["requestId"],
+                                           self.cloud.clock.now(), rc.get("messageId"), conn.user_agent)
+        params = {"header": event.get("headers") or {}, "querystring": event.get("queryStringParameters") or {}}
+        responses = view.integration_responses.get(integration.get("IntegrationId", ""), [])
+        return mapping.run(integration, responses, message, context, conn.context.stage_variables,
+                           lambda payload: self._call_lambda(conn, route, integration, payload), params)
 
     # -- messages and $disconnect ----------------------------------------------------------------
 
@@ -313,7 +344,16 @@ class ApiServer:
             return
         message_id = ev.new_id(self.cloud.rng)
         event = ev.message_event(conn.context, route["RouteKey"], message_id, request_id, start, message)
-        result = self._integrate(view, conn, route, event)
+        outcome = self._integrate(view, conn, route, event)
+        if isinstance(outcome, mapping.NonProxyOutcome):
+            self._log(conn, route["RouteKey"], ev.MESSAGE, outcome.status if outcome.error else 200, start,
+                      outcome.result, request_id=request_id, size=size, message_id=message_id)
+            if outcome.error is not None:
+                self._reply(conn, ev.error_frame(outcome.error, conn.connection_id, request_id), None)
+            elif route.get("RouteResponseSelectionExpression") and outcome.reply:  # empty: nothing (unverified)
+                self._reply(conn, outcome.reply, route["RouteKey"])
+            return
+        result = outcome
         self._log(conn, route["RouteKey"], ev.MESSAGE, 200 if result.ok else 500, start, result,
                   request_id=request_id, size=size, message_id=message_id)
         if not result.ok:
@@ -407,6 +447,7 @@ class ApiServer:
                 request_id = ev.new_id(self.cloud.rng)
                 event = ev.disconnect_event(conn.context, request_id, start, code, reason)
                 result = self._integrate(view, conn, route, event)
+                result = getattr(result, "result", result)  # a NonProxyOutcome's call
                 self._log(conn, "$disconnect", ev.DISCONNECT, 200 if result.ok else 500, start, result,
                           request_id=request_id)
         except Exception:  # noqa: BLE001 - best effort, like AWS (a closed Cloud, a deleted API)
