@@ -142,11 +142,10 @@ class AuthorizerConfig:
     def from_websocket(cls, raw: Mapping[str, Any]) -> "AuthorizerConfig":
         """From an apigatewayv2 WebSocket ``GetAuthorizer`` dict (``route.request.header.Auth``).
 
-        Caching only with an explicit ``AuthorizerResultTtlInSeconds`` (unset: none). AWS documents
-        the TTL as "supported only for HTTP API Lambda authorizers" [BC apigatewayv2 CreateAuthorizer],
-        so on AWS a WebSocket authorizer may never cache: a simulator extension, kept opt-in."""
-        return cls(str(raw.get("AuthorizerId", "")), "WEBSOCKET", "REQUEST",
-                   tuple(raw.get("IdentitySource") or ()), int(raw.get("AuthorizerResultTtlInSeconds") or 0))
+        Never cached: AWS documents ``AuthorizerResultTtlInSeconds`` as "supported only for HTTP API
+        Lambda authorizers" [BC apigatewayv2 CreateAuthorizer], so a WebSocket authorizer runs on every
+        ``$connect`` whatever TTL the authorizer carries."""
+        return cls(str(raw.get("AuthorizerId", "")), "WEBSOCKET", "REQUEST", tuple(raw.get("IdentitySource") or ()), 0)
 
 
 @dataclass(frozen=True)

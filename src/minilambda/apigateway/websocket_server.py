@@ -4,8 +4,8 @@ As on AWS (aws-facts-2 §5):
 
 * the upgrade request waits for ``$connect``: its authorization (a Lambda REQUEST authorizer with
   identity sources from headers, query string or stage variables — missing → 401 without invoking
-  it, deny → 403, its result cached by identity values for ``AuthorizerResultTtlInSeconds`` when
-  set — or ``AWS_IAM``, a SigV4-signed upgrade), its API key if required (usage plans:
+  it, deny → 403, invoked on every connect: AWS caches authorizer results for HTTP APIs only —
+  or ``AWS_IAM``, a SigV4-signed upgrade), its API key if required (usage plans:
   403, 429), then its integration, whose non-2xx ``statusCode`` refuses the connection with that
   status; the account's 500 new connections per second (429);
 * each message is routed by the API's ``RouteSelectionExpression`` (``$default`` takes non-JSON
