@@ -14,7 +14,7 @@ from ..errors import AwsError
 from ..wire.adapters import Adapter
 from ..wire.messages import Request, Response
 from .cognito import AUTH_OPERATIONS, CognitoBackend, private_region_agnostic_backend
-from .moto_bridge import MotoService
+from .moto_bridge import MotoService, json_error_response
 
 
 class CognitoApi(Adapter):
@@ -31,6 +31,9 @@ class CognitoApi(Adapter):
 
     def unknown_operation(self, request: Request) -> AwsError:
         return self.moto.unknown_operation(request)
+
+    def error_response(self, err: AwsError, request: Request) -> Response:
+        return json_error_response(err)  # json protocol: botocore reads the code from ``__type``
 
     @functools.cached_property
     def operations(self) -> dict[str, Callable[[Request], Response]]:  # type: ignore[override]

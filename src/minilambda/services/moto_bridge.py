@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import logging
 import re
 import threading
 import types
@@ -46,6 +47,7 @@ _MOTO_MODULES = {"lambda": "awslambda", "cognito-idp": "cognitoidp", "apigateway
 BAD_INPUT_CODES = {"dynamodb": "ValidationException", "dynamodbstreams": "ValidationException",
                    "cognito-idp": "InvalidParameterException", "apigateway": "BadRequestException",
                    "apigatewayv2": "BadRequestException", "apigatewaymanagementapi": "BadRequestException"}
+_log = logging.getLogger("minilambda.moto")
 _UNIMPLEMENTED = re.compile(r"The \w+ action has not been implemented")
 
 
@@ -252,7 +254,8 @@ class MotoBackends:
         except NotImplementedError as exc:
             return _not_implemented(service_name, exc)
         except Exception as exc:  # noqa: BLE001 - a moto crash on odd input: AWS's error shape, with the cause
-            return _bad_input(service_name, f"minilambda (moto) could not process this request: {exc!r}")
+            _log.info("moto could not process %s %s", service_name, request.operation, exc_info=True)
+            return _bad_input(service_name, _crash_message(exc))
         if isinstance(body, str):
             body = body.encode()
         clean_headers = {str(k): str(v) for k, v in dict(headers).items() if k != "status"}
@@ -273,6 +276,21 @@ class MotoBackends:
 def _error(code: str, message: str, status: int) -> Response:
     """An error in the shape every JSON protocol reads (``__type`` for json, the header for rest-json)."""
     return Response.json({"__type": code, "message": message}, status, {"x-amzn-ErrorType": code})
+
+
+def _crash_message(exc: Exception) -> str:
+    """What to fix, as far as moto's exception tells: the member it missed, or the exception itself."""
+    if isinstance(exc, KeyError) and exc.args:
+        return (f"minilambda (moto) could not process this request: a member it needs is missing or misplaced "
+                f"({exc.args[0]!r})")
+    return f"minilambda (moto) could not process this request: {exc!r}"
+
+
+def json_error_response(err: AwsError) -> Response:
+    """An ``AwsError`` as the json and rest-json protocols both read it (``__type`` and the header)."""
+    response = _error(err.code, err.message, err.status)
+    response.headers.update(err.headers)
+    return response
 
 
 def _bad_input(service_name: str, message: str) -> Response:
@@ -379,6 +397,9 @@ class MotoService(Adapter):
 
     def unknown_operation(self, request: Request) -> AwsError:
         return unserved_operation(self.service_name, request)
+
+    def error_response(self, err: AwsError, request: Request) -> Response:
+        return json_error_response(err)
 
     def backend(self, region: str | None = None) -> Any:
         """moto's backend object holding this Cloud's state for the service."""

@@ -126,15 +126,17 @@ def _member_errors(shape: Any, values: list[Any], path: str, lead: str, errors: 
                    shown: str, enums: bool = False) -> None:
     """Members of a list or map: AWS reports them once, as the collection's constraint, listing every
     constraint of the member shape (recorded: ``[Member must have value less than or equal to 1.0,
-    Member must have value greater than or equal to 0.0, Member must not be null]``)."""
+    Member must have value greater than or equal to 0.0, Member must not be null]``). Inside a list's
+    n-th structure the path reads ``keySchema.1.member.keyType`` (1-based, as AWS writes it)."""
     broken = False
-    for item in values:
+    for number, item in enumerate(values, start=1):
         if not _type_ok(shape, item):
             raise AwsError("SerializationException", f"Unexpected value type in '{path}': expected "
                            f"{shape.type_name}, got {type(item).__name__}", 400, error_type=None)
         broken = broken or bool(_scalar_errors(shape, item, enums))
         if shape.type_name in ("structure", "list", "map"):
-            shape_errors(shape, item, path, errors, depth + 1, enums)
+            inner_path = f"{path}.{number}.member" if lead.startswith("Member") else path
+            shape_errors(shape, item, inner_path, errors, depth + 1, enums)
     if broken:
         nul = any(isinstance(item, str) and "\x00" in item for item in values)
         inner = _constraints(shape, nul, enums) + ([] if lead.startswith("Map keys") else ["Member must not be null"])
