@@ -50,6 +50,14 @@ def _field(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
+def _key(name: str, member: Any) -> str:
+    """Where a member sits in the parsed input: its JSON name in a body (``protocolType`` for
+    apigatewayv2's ``ProtocolType``), its model name when it came from the URI, query or a header."""
+    if member.serialization.get("location"):
+        return name
+    return member.serialization.get("name", name)
+
+
 def _scalar_errors(shape: Any, value: Any, enums: bool = False) -> list[str]:
     """The constraints *value* breaks, in AWS's words (``Member must …``)."""
     meta = shape.metadata
@@ -108,8 +116,9 @@ def shape_errors(shape: Any, value: Any, path: str, errors: list[str], depth: in
         errors.append(f"{shown} at '{path}' failed to satisfy constraint: {problem}")
     if shape.type_name == "structure":
         for name, member in shape.members.items():
-            if name in value:
-                shape_errors(member, value[name], f"{path}.{_field(name)}" if path else _field(name), errors,
+            key = _key(name, member)
+            if key in value:
+                shape_errors(member, value[key], f"{path}.{_field(name)}" if path else _field(name), errors,
                              depth + 1, enums)
     elif shape.type_name in ("list", "map"):
         shown = "Value" if sensitive else f"Value '{_java(value, shape)}'"
@@ -237,6 +246,14 @@ def _query_input(operation: Any, request: Request, code: str) -> dict[str, Any]:
         raise AwsError(code, f"Malformed input: a numeric parameter is not a number ({exc})", 400) from None
 
 
+def _json_body(request: Request) -> Any:
+    try:
+        return json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        raise AwsError("SerializationException", "Could not parse the request body as JSON", 400,
+                       error_type=None) from None
+
+
 def input_params(operation: Any, request: Request, code: str = Rules.type_code) -> dict[str, Any]:
     """The operation's input members as sent: URI labels, query string, headers and JSON body (or, for
     the query protocol, the form). *code*: the error code for a label that is not of its type."""
@@ -245,15 +262,27 @@ def input_params(operation: Any, request: Request, code: str = Rules.type_code) 
         return {}
     if operation.metadata.get("protocol") == "query":
         return _query_input(operation, request, code)
-    body: Any = {}
-    if request.body and not shape.serialization.get("payload"):
-        try:
-            body = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError):
-            raise AwsError("SerializationException", "Could not parse the request body as JSON", 400,
-                           error_type=None) from None
-    params: dict[str, Any] = dict(body) if isinstance(body, dict) else {}
+    payload = shape.serialization.get("payload")
+    body = _json_body(request) if request.body and (not payload or
+                                                    shape.members[payload].type_name == "structure") else {}
+    params: dict[str, Any] = {}
+    if payload:
+        member = shape.members[payload]
+        if request.body:
+            raw = request.body if member.type_name == "blob" else request.body.decode("utf-8", "replace")
+            params[_key(payload, member)] = body if member.type_name == "structure" else raw
+    elif isinstance(body, dict):
+        params.update(body)
     for name, member, where, wire_name in _bindings(operation):
+        if member.type_name == "map":
+            continue  # a querystring map takes every other parameter: not checked
+        if where == "querystring" and member.type_name == "list":
+            values = request.query.get(wire_name)
+            if values is not None:
+                params[name] = [_scalar_from_text(member.member, v, _field(name), code) for v in values]
+            continue
+        if member.type_name == "list":
+            continue  # a list in a header (comma-joined): not checked
         if where == "uri":
             text = request.labels.get(wire_name)
         elif where == "querystring":
@@ -283,7 +312,8 @@ def validate_request(operation: Any, request: Request, rules: Rules = Rules()) -
     root = f"{_field(operation.name)}Input" if rules.input_prefix else ""
     at = (lambda name: f"{root}.{_field(name)}") if root else _field
     errors = [f"Value null at '{at(name)}' failed to satisfy constraint: Member must not be null"
-              for name in shape.required_members if _missing(shape.members[name], params.get(name))]
+              for name in shape.required_members
+              if _missing(shape.members[name], params.get(_key(name, shape.members[name])))]
     shape_errors(shape, params, root, errors, enums=rules.enums)
     if errors:
         count = f"{len(errors)} validation error{'s' if len(errors) > 1 else ''} detected"
