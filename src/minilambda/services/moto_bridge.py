@@ -299,11 +299,11 @@ def _bad_input(service_name: str, message: str) -> Response:
 
 
 def _not_implemented(service_name: str, exc: NotImplementedError) -> Response:
-    """An operation moto lacks is ours to say (501); any other ``NotImplementedError`` moto raises on a
-    request's content (an expression character, a patch path it does not know) is refused as bad input."""
+    """What moto lacks is ours to say (501, never hidden as the caller's fault): an operation, or a
+    feature a request uses (an expression function, a patch path)."""
     if _UNIMPLEMENTED.fullmatch(str(exc)):
         return _error("NotImplementedException", f"minilambda (moto): {exc}", 501)
-    return _bad_input(service_name, f"minilambda (moto) does not accept this input: {exc}")
+    return _error("NotImplementedException", f"minilambda (moto) does not support this request: {exc}", 501)
 
 
 def implemented_operations(service_name: str) -> frozenset[str]:
