@@ -76,6 +76,12 @@ CASES = [
     ("cloudformation", lambda c: c.create_stack(StackName="s", TemplateBody="{}",
                                                 Parameters=[{"ParameterValue": "x"}]),
      "ValidationError", "Every member of Parameters needs a ParameterKey"),
+    ("cloudformation", lambda c: c.create_stack(StackName="0MyStack", TemplateBody="{}"),
+     "ValidationError", "1 validation error detected: Value '0MyStack' at 'stackName' failed to satisfy "
+     "constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*"),
+    ("cloudformation", lambda c: c.describe_stacks(StackName="my_stack"),
+     "ValidationError", "Value 'my_stack' at 'stackName' failed to satisfy constraint: Member must satisfy "
+     "regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/._+]*"),
     ("cloudformation", lambda c: c.describe_stack_resources(),
      "ValidationError", "Either StackName or PhysicalResourceId must be specified"),
     ("cloudformation", lambda c: c.get_template(),

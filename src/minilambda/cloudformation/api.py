@@ -14,6 +14,7 @@ import datetime as _dt
 import functools
 import json
 import random
+import re
 from typing import Any, Callable
 
 from ..errors import AwsError
@@ -27,6 +28,12 @@ from .intrinsics import template_error
 from .stack import ChangeSet, Stack, StackResource
 
 NS = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
+# CloudFormation checks stack names beyond botocore's model (which has no pattern for them): a new
+# stack's name, and the name or ARN naming an existing one (AWS's messages, e.g. ``Value '0MyStack'
+# at 'stackName' failed to satisfy constraint: Member must satisfy regular expression pattern:
+# [a-zA-Z][-a-zA-Z0-9]*``; a new name is at most 128 characters, CloudFormation User Guide).
+NEW_STACK_NAME = "[a-zA-Z][-a-zA-Z0-9]*"
+STACK_NAME_OR_ARN = "[a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/._+]*"
 
 
 @functools.lru_cache(maxsize=None)
@@ -59,6 +66,23 @@ def to_xml(value: Any, shape: Any) -> str:
     return escape(str(value))
 
 
+def _check_stack_name(action: str, name: str | None) -> None:
+    """CloudFormation's ``ValidationError`` for a stack name it would refuse (``None``: not given)."""
+    if name is None or (action == "CreateChangeSet" and name.startswith("arn:")):
+        return
+    new = action in ("CreateStack", "CreateChangeSet")
+    pattern = NEW_STACK_NAME if new else STACK_NAME_OR_ARN
+    problems = []
+    if new and len(name) > 128:
+        problems.append("Member must have length less than or equal to 128")
+    if re.fullmatch(pattern, name) is None:
+        problems.append(f"Member must satisfy regular expression pattern: {pattern}")
+    if problems:
+        count = f"{len(problems)} validation error{'s' if len(problems) > 1 else ''} detected"
+        details = "; ".join(f"Value '{name}' at 'stackName' failed to satisfy constraint: {p}" for p in problems)
+        raise AwsError("ValidationError", f"{count}: {details}", 400, error_type=None)
+
+
 class CloudFormationApi(Adapter):
     """``cloud.client("cloudformation")``: stacks, events, resources, templates, change sets."""
 
@@ -83,6 +107,7 @@ class CloudFormationApi(Adapter):
         def handler(request: Request) -> Response:
             op = self._model.operation_model(action)
             args = parse_query(request.form(), op.input_shape) if op.input_shape is not None else {}
+            _check_stack_name(action, args.get("StackName"))
             result = getattr(self, f"op_{action}")(args) or {}
             inner = to_xml(result, op.output_shape) if op.output_shape is not None else None
             return query_ok(action, NS, inner, self._rid())
