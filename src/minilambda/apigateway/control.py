@@ -21,6 +21,8 @@ import functools
 import json
 from typing import TYPE_CHECKING, Any, Callable
 
+from ..errors import AwsError
+from ..services.moto_bridge import validation_rules
 from ..wire.adapters import Adapter
 from ..wire.messages import Request, Response
 from .responses import DEFAULT_TEMPLATE, GATEWAY_RESPONSES
@@ -31,6 +33,10 @@ if TYPE_CHECKING:
 
 _V2_API_OPERATIONS = ("CreateApi", "GetApi", "GetApis", "UpdateApi", "ImportApi", "ReimportApi")
 _AUTHORIZER_ANSWERS = ("CreateAuthorizer", "GetAuthorizer", "GetAuthorizers", "UpdateAuthorizer")
+# Corrections answered here, not by moto (which lacks them); the other corrections wrap moto's answer.
+_OWN_ANSWERS = frozenset({"GetUsage", "TestInvokeMethod", "FlushStageCache", "UpdateMethod", "UpdateIntegration",
+                          "UpdateStage"})
+_ACCOUNT_PATHS = ("/cloudwatchRoleArn", "/features")  # UpdateAccount's patch paths (API reference)
 Handler = Callable[[Request], Response]
 
 
@@ -38,29 +44,30 @@ class ApiGatewayControl(Adapter):
     """One API Gateway control plane (``apigateway`` or ``apigatewayv2``): every operation of its
     botocore model goes to moto, through the corrections below where AWS differs."""
 
+    validates_input = True  # the model's constraints first (moto's ``validation_rules`` for the service)
+
     def __init__(self, moto: "MotoService", dataplane: "ApiGateway", service: str) -> None:
         self.moto = moto
         self.dataplane = dataplane
         self.service_name = service
+        self.validation_rules = validation_rules(service)
 
     @functools.cached_property
     def operations(self) -> dict[str, Handler]:  # type: ignore[override]
-        """moto for every operation of the model, corrections where AWS differs (built on first use)."""
-        from ..services.moto_bridge import service_model
+        """moto for every operation it implements, corrections where AWS differs (built on first use)."""
+        from ..services.moto_bridge import implemented_operations, service_model
 
         names = service_model(self.service_name).operation_names
-        operations = {name: self._forward for name in names}
+        operations = {name: self._forward for name in implemented_operations(self.service_name)}
         corrections = self._rest_corrections() if self.service_name == "apigateway" else self._v2_corrections()
-        operations.update({name: handler for name, handler in corrections.items() if name in names})
+        operations.update({name: handler for name, handler in corrections.items()
+                           if name in names and (name in operations or name in _OWN_ANSWERS)})
         return operations
 
-    def handle(self, request: Request) -> Response:
-        """Answer one control-plane request (moto's answer, corrected where AWS differs); odd input
-        gets AWS's ``BadRequestException``, never a Python exception."""
-        try:
-            return super().handle(request)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            return Response.json({"message": f"Invalid request: {exc}"}, 400, {"x-amzn-ErrorType": "BadRequestException"})
+    def unknown_operation(self, request: Request) -> AwsError:
+        from ..services.moto_bridge import unserved_operation
+
+        return unserved_operation(self.service_name, request)
 
     def _rest_corrections(self) -> dict[str, Handler]:
         def test_invoke(req: Request) -> Response:
@@ -91,6 +98,7 @@ class ApiGatewayControl(Adapter):
             **{name: stage_answer for name in ("GetStage", "GetStages", "CreateStage")},
             **{name: lambda req: _with_auth_type(self._forward(req)) for name in _AUTHORIZER_ANSWERS},
             "CreateDeployment": self._create_deployment,
+            "UpdateAccount": self._update_account,
         }
 
     def _v2_corrections(self) -> dict[str, Handler]:
@@ -116,6 +124,14 @@ class ApiGatewayControl(Adapter):
     def _patch(self, req: Request, *, integration: bool) -> Response:
         lab = req.labels
         return self._patch_method(lab["restapi_id"], lab["resource_id"], lab["http_method"], integration, req.json())
+
+    def _update_account(self, request: Request) -> Response:
+        """moto's ``UpdateAccount``, after AWS's check of the patch paths (moto raises on others)."""
+        for op in request.json().get("patchOperations") or []:
+            path = op.get("path") if isinstance(op, dict) else None
+            if not isinstance(path, str) or not path.startswith(_ACCOUNT_PATHS):
+                raise AwsError("BadRequestException", f"Invalid patch path {path}", 400, error_type=None)
+        return self._forward(request)
 
     def _create_deployment(self, request: Request) -> Response:
         response = self._forward(request)
@@ -261,8 +277,15 @@ class ApiGatewayControl(Adapter):
         if not start or not end:
             return Response.json({"message": "Start date and end date are required"}, 400,
                                  {"x-amzn-ErrorType": "BadRequestException"})
-        with self.dataplane.lock:
-            usage = self.dataplane.throttler.get_usage(plan_id, start, end, key_id=request.q("keyId"))
+        for name, value in (("startDate", start), ("endDate", end)):
+            if not _is_date(value):
+                raise AwsError("BadRequestException", f"Invalid {name} '{value}': expected a date as yyyy-MM-dd",
+                               400, error_type=None)
+        try:
+            with self.dataplane.lock:
+                usage = self.dataplane.throttler.get_usage(plan_id, start, end, key_id=request.q("keyId"))
+        except ValueError as exc:  # the end date before the start date, in AWS's words
+            raise AwsError("BadRequestException", str(exc), 400, error_type=None) from None
         usage["values"] = usage.pop("items")  # the wire name of Usage.items
         return Response.json(usage)
 
@@ -272,6 +295,17 @@ class ApiGatewayControl(Adapter):
             config = self.dataplane.config
             self.dataplane.snapshots.put(api_id, deployment["id"], config.live_resources(api_id),
                                          config.live_policy(api_id))  # resource policy too (rest_security)
+
+
+def _is_date(text: str) -> bool:
+    """Whether *text* is a calendar date ``yyyy-MM-dd`` (GetUsage's startDate and endDate)."""
+    from datetime import date
+
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
 
 
 def _binary_media_type_ops(request: Request) -> Request:

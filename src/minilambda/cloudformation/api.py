@@ -2,6 +2,8 @@
 
 Requests are parsed and answers written from botocore's own service model (so every field has
 AWS's name and nesting); the operations call the ``Engine`` (the backend: stacks, change sets).
+The dispatcher first checks each request against the model's constraints and answers a violation
+with CloudFormation's ``ValidationError`` (``validation_rules``).
 ``CloudFormationApi.operations`` maps each botocore operation name it simulates to a handler; the
 Dispatcher refuses the others.
 """
@@ -12,18 +14,26 @@ import datetime as _dt
 import functools
 import json
 import random
+import re
 from typing import Any, Callable
 
 from ..errors import AwsError
 from ..wire.adapters import Adapter, query_error, query_ok
 from ..wire.messages import Request, Response
 from ..wire.session import isolated_botocore_session
+from ..wire.validation import Rules, query_params
 from . import template as tpl
 from .engine import Engine
 from .intrinsics import template_error
 from .stack import ChangeSet, Stack, StackResource
 
 NS = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
+# CloudFormation checks stack names beyond botocore's model (which has no pattern for them): a new
+# stack's name, and the name or ARN naming an existing one (AWS's messages, e.g. ``Value '0MyStack'
+# at 'stackName' failed to satisfy constraint: Member must satisfy regular expression pattern:
+# [a-zA-Z][-a-zA-Z0-9]*``; a new name is at most 128 characters, CloudFormation User Guide).
+NEW_STACK_NAME = "[a-zA-Z][-a-zA-Z0-9]*"
+STACK_NAME_OR_ARN = "[a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/._+]*"
 
 
 @functools.lru_cache(maxsize=None)
@@ -32,34 +42,7 @@ def _model() -> Any:
     return isolated_botocore_session().get_service_model("cloudformation")
 
 
-def parse_query(params: dict[str, str], shape: Any, prefix: str = "") -> Any:
-    """Form fields (``Parameters.member.1.ParameterKey=…``) → nested data, following *shape*."""
-    kind = shape.type_name
-    if kind == "structure":
-        out = {}
-        for name, member in shape.members.items():
-            key = f"{prefix}.{name}" if prefix else name
-            if any(k == key or k.startswith(key + ".") for k in params):
-                out[name] = parse_query(params, member, key)
-        return out
-    if kind == "list":
-        items, i = [], 1
-        while any(k == f"{prefix}.member.{i}" or k.startswith(f"{prefix}.member.{i}.") for k in params):
-            items.append(parse_query(params, shape.member, f"{prefix}.member.{i}"))
-            i += 1
-        return items
-    if kind == "map":
-        out, i = {}, 1
-        while f"{prefix}.entry.{i}.key" in params:
-            out[params[f"{prefix}.entry.{i}.key"]] = parse_query(params, shape.value, f"{prefix}.entry.{i}.value")
-            i += 1
-        return out
-    value = params.get(prefix, "")
-    if kind == "boolean":
-        return value.lower() == "true"
-    if kind in ("integer", "long"):
-        return int(value)
-    return value
+parse_query = query_params  # form fields → nested data along the model (kept for existing callers)
 
 
 def to_xml(value: Any, shape: Any) -> str:
@@ -83,10 +66,29 @@ def to_xml(value: Any, shape: Any) -> str:
     return escape(str(value))
 
 
+def _check_stack_name(action: str, name: str | None) -> None:
+    """CloudFormation's ``ValidationError`` for a stack name it would refuse (``None``: not given)."""
+    if name is None or (action == "CreateChangeSet" and name.startswith("arn:")):
+        return
+    new = action in ("CreateStack", "CreateChangeSet")
+    pattern = NEW_STACK_NAME if new else STACK_NAME_OR_ARN
+    problems = []
+    if new and len(name) > 128:
+        problems.append("Member must have length less than or equal to 128")
+    if re.fullmatch(pattern, name) is None:
+        problems.append(f"Member must satisfy regular expression pattern: {pattern}")
+    if problems:
+        count = f"{len(problems)} validation error{'s' if len(problems) > 1 else ''} detected"
+        details = "; ".join(f"Value '{name}' at 'stackName' failed to satisfy constraint: {p}" for p in problems)
+        raise AwsError("ValidationError", f"{count}: {details}", 400, error_type=None)
+
+
 class CloudFormationApi(Adapter):
     """``cloud.client("cloudformation")``: stacks, events, resources, templates, change sets."""
 
     service_name = "cloudformation"
+    validates_input = True
+    validation_rules = Rules(code="ValidationError", enums=True, type_code="ValidationError")
 
     def __init__(self, engine: Engine, rng: random.Random) -> None:
         self.engine = engine
@@ -105,6 +107,7 @@ class CloudFormationApi(Adapter):
         def handler(request: Request) -> Response:
             op = self._model.operation_model(action)
             args = parse_query(request.form(), op.input_shape) if op.input_shape is not None else {}
+            _check_stack_name(action, args.get("StackName"))
             result = getattr(self, f"op_{action}")(args) or {}
             inner = to_xml(result, op.output_shape) if op.output_shape is not None else None
             return query_ok(action, NS, inner, self._rid())
@@ -129,6 +132,9 @@ class CloudFormationApi(Adapter):
     def _params(args: dict[str, Any]) -> dict[str, str]:
         out = {}
         for p in args.get("Parameters") or []:
+            if not p.get("ParameterKey"):
+                raise AwsError("ValidationError", "Every member of Parameters needs a ParameterKey", 400,
+                               error_type=None)
             if p.get("UsePreviousValue"):
                 continue
             out[p["ParameterKey"]] = p.get("ParameterValue", "")
@@ -223,10 +229,24 @@ class CloudFormationApi(Adapter):
         return out
 
     def op_DescribeStackResources(self, a: dict[str, Any]) -> dict[str, Any]:
-        s = self.engine.find(a["StackName"], deleted=True)
+        s = self.engine.find(self._stack_of(a), deleted=True)
         items = [res for res in s.resources.values()
                  if not a.get("LogicalResourceId") or res.logical_id == a["LogicalResourceId"]]
         return {"StackResources": [self._resource_shape(s, res) for res in items]}
+
+    def _stack_of(self, a: dict[str, Any]) -> str:
+        """``StackName``, or the stack holding ``PhysicalResourceId`` (DescribeStackResources takes either)."""
+        if a.get("StackName"):
+            return a["StackName"]
+        physical = a.get("PhysicalResourceId")
+        if not physical:
+            raise AwsError("ValidationError", "Either StackName or PhysicalResourceId must be specified", 400,
+                           error_type=None)
+        with self.engine.lock:
+            for s in self.engine.stacks.values():
+                if any(res.physical_id == physical for res in s.resources.values()):
+                    return s.stack_id
+        raise AwsError("ValidationError", f"Stack for {physical} does not exist", 400, error_type=None)
 
     def op_DescribeStackResource(self, a: dict[str, Any]) -> dict[str, Any]:
         s = self.engine.find(a["StackName"], deleted=True)
@@ -246,6 +266,9 @@ class CloudFormationApi(Adapter):
         if a.get("ChangeSetName"):
             cs = self.engine.find_change_set(a["ChangeSetName"], a.get("StackName"))
             return {"TemplateBody": cs.body, "StagesAvailable": ["Original"]}
+        if not a.get("StackName"):
+            raise AwsError("ValidationError", "Either StackName or ChangeSetName must be specified", 400,
+                           error_type=None)
         s = self.engine.find(a["StackName"], deleted=True)
         if a.get("TemplateStage") == "Processed":
             return {"TemplateBody": tpl.dump(s.template), "StagesAvailable": ["Original", "Processed"]}

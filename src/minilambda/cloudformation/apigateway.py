@@ -136,7 +136,8 @@ class HttpDeployment(ApiCall):
         except ClientError as exc:
             if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") not in (404, 501):
                 raise
-            if exc.response["Error"]["Code"] not in ("UnknownOperationException", "NotImplemented", "404", "501"):
+            if exc.response["Error"]["Code"] not in ("UnknownOperationException", "NotImplementedException",
+                                                     "NotImplemented", "404", "501"):
                 raise
         return Provisioned(ctx.random_suffix(6).lower(), {"_recorded": True},
                            note="recorded; this Cloud's API Gateway serves routes without deployments")

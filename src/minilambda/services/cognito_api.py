@@ -10,21 +10,30 @@ import functools
 import json
 from typing import Any, Callable
 
+from ..errors import AwsError
 from ..wire.adapters import Adapter
 from ..wire.messages import Request, Response
 from .cognito import AUTH_OPERATIONS, CognitoBackend, private_region_agnostic_backend
-from .moto_bridge import MotoService
+from .moto_bridge import MotoService, json_error_response
 
 
 class CognitoApi(Adapter):
     """``cognito-idp`` (json protocol): every operation goes to moto; auth results are re-signed."""
 
     service_name = "cognito-idp"
+    validates_input = True  # the model's constraints first: InvalidParameterException, as Cognito answers
 
     def __init__(self, backend: CognitoBackend, moto: MotoService) -> None:
         self.backend = backend
         self.moto = moto
+        self.validation_rules = moto.validation_rules
         self._patched = False  # moto is imported on first use, not when the Cloud starts
+
+    def unknown_operation(self, request: Request) -> AwsError:
+        return self.moto.unknown_operation(request)
+
+    def error_response(self, err: AwsError, request: Request) -> Response:
+        return json_error_response(err)  # json protocol: botocore reads the code from ``__type``
 
     @functools.cached_property
     def operations(self) -> dict[str, Callable[[Request], Response]]:  # type: ignore[override]

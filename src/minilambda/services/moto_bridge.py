@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import logging
 import re
 import threading
 import types
@@ -36,9 +37,18 @@ from ..errors import AwsError
 from ..wire.adapters import Adapter
 from ..wire.messages import Request, Response
 from ..wire.session import isolated_botocore_session
+from ..wire.validation import Rules
 
 _MOTO_MODULES = {"lambda": "awslambda", "cognito-idp": "cognitoidp", "apigatewayv2": "apigatewayv2",
                  "dynamodbstreams": "dynamodbstreams", "events": "events", "logs": "logs"}
+# The code each service answers input it cannot process with (botocore's models and the services'
+# API references: DynamoDB ValidationException, Cognito InvalidParameterException, API Gateway
+# BadRequestException); a moto crash on such input gets it, with the cause in the message.
+BAD_INPUT_CODES = {"dynamodb": "ValidationException", "dynamodbstreams": "ValidationException",
+                   "cognito-idp": "InvalidParameterException", "apigateway": "BadRequestException",
+                   "apigatewayv2": "BadRequestException", "apigatewaymanagementapi": "BadRequestException"}
+_log = logging.getLogger("minilambda.moto")
+_UNIMPLEMENTED = re.compile(r"The \w+ action has not been implemented")
 
 
 def moto_module_name(service_name: str) -> str:
@@ -233,18 +243,19 @@ class MotoBackends:
         else:
             return Response.json({"message": f"moto does not implement {request.method} {request.path}"}, 404,
                                  {"x-amzn-ErrorType": "UnknownOperationException"})
-        moto_request = MotoRequest.from_primitives(request.method, url, dict(request.headers), request.body)
+        try:
+            moto_request = MotoRequest.from_primitives(request.method, url, dict(request.headers), request.body)
+        except ValueError as exc:  # e.g. a header value with a line break: no HTTP request can carry it
+            return _bad_input(service_name, f"Malformed request: {exc}")
         try:
             status, headers, body = route.handler(moto_request, moto_request.raw_url, moto_request.headers)
         except HTTPException as exc:
             status, headers, body = exc.code, dict(exc.get_headers()), exc.get_body()
-        except NotImplementedError as exc:  # say so in AWS's error shape, never a traceback
-            return Response.json({"__type": "NotImplementedException", "message": f"minilambda (moto): {exc}"}, 501,
-                                 {"x-amzn-ErrorType": "NotImplementedException"})
+        except NotImplementedError as exc:
+            return _not_implemented(service_name, exc)
         except Exception as exc:  # noqa: BLE001 - a moto crash on odd input: AWS's error shape, with the cause
-            return Response.json({"__type": "BadRequestException",
-                                  "message": f"minilambda (moto) could not process this request: {exc!r}"}, 400,
-                                 {"x-amzn-ErrorType": "BadRequestException"})
+            _log.info("moto could not process %s %s", service_name, request.operation, exc_info=True)
+            return _bad_input(service_name, _crash_message(exc))
         if isinstance(body, str):
             body = body.encode()
         clean_headers = {str(k): str(v) for k, v in dict(headers).items() if k != "status"}
@@ -260,6 +271,55 @@ class MotoBackends:
             self._globals.clear()
             self._classes.clear()
             self._routes.clear()
+
+
+def _error(code: str, message: str, status: int) -> Response:
+    """An error in the shape every JSON protocol reads (``__type`` for json, the header for rest-json)."""
+    return Response.json({"__type": code, "message": message}, status, {"x-amzn-ErrorType": code})
+
+
+def _crash_message(exc: Exception) -> str:
+    """What to fix, as far as moto's exception tells: the member it missed, or the exception itself."""
+    if isinstance(exc, KeyError) and exc.args:
+        return (f"minilambda (moto) could not process this request: a member it needs is missing or misplaced "
+                f"({exc.args[0]!r})")
+    return f"minilambda (moto) could not process this request: {exc!r}"
+
+
+def json_error_response(err: AwsError) -> Response:
+    """An ``AwsError`` as the json and rest-json protocols both read it (``__type`` and the header)."""
+    response = _error(err.code, err.message, err.status)
+    response.headers.update(err.headers)
+    return response
+
+
+def _bad_input(service_name: str, message: str) -> Response:
+    """The service's own 400 for input moto could not process."""
+    return _error(BAD_INPUT_CODES.get(service_name, "BadRequestException"), message, 400)
+
+
+def _not_implemented(service_name: str, exc: NotImplementedError) -> Response:
+    """What moto lacks is ours to say (501, never hidden as the caller's fault): an operation, or a
+    feature a request uses (an expression function, a patch path)."""
+    if _UNIMPLEMENTED.fullmatch(str(exc)):
+        return _error("NotImplementedException", f"minilambda (moto): {exc}", 501)
+    return _error("NotImplementedException", f"minilambda (moto) does not support this request: {exc}", 501)
+
+
+def implemented_operations(service_name: str) -> frozenset[str]:
+    """The operations of botocore's model that moto implements (a method on its response class, which
+    moto's ``call_action`` looks up by the operation's snake_case name)."""
+    from moto.core.utils import camelcase_to_underscores, method_names_from_class
+
+    package = f"moto.{moto_module_name(service_name)}."
+    urls = importlib.import_module(package + "urls")
+    owners = {getattr(h, "__self__", None) for h in urls.url_paths.values()}
+    methods: set[str] = set()
+    for owner in owners:  # moto's apigateway url map also routes apigatewayv2's class: not this model's
+        if isinstance(owner, type) and owner.__module__.startswith(package):
+            methods.update(method_names_from_class(owner))
+    return frozenset(name for name in service_model(service_name).operation_names
+                     if camelcase_to_underscores(name) in methods)
 
 
 def _is_backend_dict(value: Any) -> bool:
@@ -300,21 +360,26 @@ def _cell_has_function(cell: Any) -> bool:
 
 
 class MotoService(Adapter):
-    """An adapter answered by moto with private state: every operation of the botocore model is
-    forwarded to moto's url map (the Dispatcher has named it; unknown operations are refused).
+    """An adapter answered by moto with private state: every operation of the botocore model that moto
+    implements is forwarded to moto's url map (the Dispatcher has named it). The model's other
+    operations answer ``NotImplementedException`` (501); names outside the model are unknown (404).
+    The dispatcher checks each input against the model first (``validation_rules``: the service's code).
 
     ``host`` is the AWS endpoint host moto's url maps expect (from botocore's service model), so
     requests arriving from in-process clients or the loopback endpoint are routed alike.
     """
 
+    validates_input = True
+
     def __init__(self, backends: MotoBackends, service_name: str) -> None:
         self.backends = backends
         self.service_name = service_name
+        self.validation_rules = validation_rules(service_name)
 
     @functools.cached_property
     def operations(self) -> dict[str, Callable[[Request], Response]]:  # type: ignore[override]
-        """Every operation of the botocore model, forwarded (built on first use: a Cloud starts fast)."""
-        return {name: self.forward for name in service_model(self.service_name).operation_names}
+        """The operations moto implements, forwarded (built on first use: a Cloud starts fast)."""
+        return {name: self.forward for name in implemented_operations(self.service_name)}
 
     @functools.cached_property
     def host(self) -> str:
@@ -331,13 +396,33 @@ class MotoService(Adapter):
         return self.backends.handle(self.service_name, self.url(request), request)
 
     def unknown_operation(self, request: Request) -> AwsError:
-        what = request.operation or f"{request.method} {request.path}"
-        return AwsError("UnknownOperationException", f"{self.service_name} has no operation {what}", 404,
-                        error_type=None)
+        return unserved_operation(self.service_name, request)
+
+    def error_response(self, err: AwsError, request: Request) -> Response:
+        return json_error_response(err)
 
     def backend(self, region: str | None = None) -> Any:
         """moto's backend object holding this Cloud's state for the service."""
         return self.backends.backend(self.service_name, region)
+
+
+def unserved_operation(service_name: str, request: Request) -> AwsError:
+    """501 for an operation of the model moto lacks (said, not hidden); 404 for any other name."""
+    what = request.operation or f"{request.method} {request.path}"
+    if request.operation in service_model(service_name).operation_names:
+        return AwsError("NotImplementedException", f"minilambda (moto) does not implement {service_name} {what}",
+                        501, error_type=None)
+    return AwsError("UnknownOperationException", f"{service_name} has no operation {what}", 404, error_type=None)
+
+
+def validation_rules(service_name: str) -> Rules:
+    """How *service_name*'s front end answers input that breaks its model's constraints: DynamoDB
+    ``ValidationException``, Cognito ``InvalidParameterException``, API Gateway REST
+    ``ValidationException`` at ``<operation>Input.member``, HTTP/WebSocket APIs ``BadRequestException``."""
+    code = {"cognito-idp": "InvalidParameterException", "apigatewayv2": "BadRequestException",
+            "apigatewaymanagementapi": "BadRequestException"}.get(service_name, "ValidationException")
+    return Rules(code=code, enums=True, input_prefix=service_name == "apigateway",
+                 type_code=BAD_INPUT_CODES.get(service_name, code))
 
 
 @functools.lru_cache(maxsize=None)

@@ -8,13 +8,16 @@ nothing: it parses, calls its backend, and answers in AWS's shapes.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any, Callable, Iterable, Mapping
 
 from ..errors import AwsError
 from .messages import Request, Response
+from .validation import Rules
 from .xml import xml_map, xml_value
 
 Handler = Callable[[Request], Response]
+_log = logging.getLogger("minilambda.wire")
 
 
 class Adapter:
@@ -23,6 +26,7 @@ class Adapter:
     service_name = "service"
     operations: Mapping[str, Handler]
     validates_input = False  # True: the dispatcher checks the model's constraints first (AWS's front end)
+    validation_rules = Rules()  # the service's error code and message form for those checks
 
     def handle(self, request: Request) -> Response:
         try:
@@ -32,7 +36,8 @@ class Adapter:
             return handler(request)
         except AwsError as err:
             return self.error_response(err, request)
-        except Exception as exc:  # a bug of ours: the caller gets AWS's 500, never a traceback
+        except Exception as exc:  # a bug of ours: the caller gets AWS's 500, never a traceback; the log has it
+            _log.exception("%s %s failed", self.service_name, request.operation)
             err = AwsError("ServiceException", f"minilambda could not handle {request.operation}: {exc!r}", 500)
             return self.error_response(err, request)
 

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from ..errors import AwsError
 from .messages import Request, Response
 from .operations import OperationIndex
-from .validation import validate_request
+from .validation import Rules, validate_request
 from .session import isolated_botocore_session
 
 
@@ -68,7 +68,8 @@ class Dispatcher:
             request.labels = index.labels(request.operation, request)
         if getattr(adapter, "validates_input", False) and request.operation in index.operation_names:
             try:  # AWS's front end checks the model's constraints before the service sees the request
-                validate_request(index.operation_model(request.operation), request)
+                rules = getattr(adapter, "validation_rules", None) or Rules()
+                validate_request(index.operation_model(request.operation), request, rules)
             except AwsError as err:
                 return adapter.error_response(err, request)  # type: ignore[attr-defined]
         return adapter.handle(request)
