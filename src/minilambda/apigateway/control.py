@@ -35,7 +35,10 @@ _V2_API_OPERATIONS = ("CreateApi", "GetApi", "GetApis", "UpdateApi", "ImportApi"
 _AUTHORIZER_ANSWERS = ("CreateAuthorizer", "GetAuthorizer", "GetAuthorizers", "UpdateAuthorizer")
 # Corrections answered here, not by moto (which lacks them); the other corrections wrap moto's answer.
 _OWN_ANSWERS = frozenset({"GetUsage", "TestInvokeMethod", "FlushStageCache", "UpdateMethod", "UpdateIntegration",
-                          "UpdateStage"})
+                          "UpdateStage",
+                          # apigatewayv2 deployments, which moto lacks (http_deployments.py)
+                          "CreateDeployment", "GetDeployment", "GetDeployments", "UpdateDeployment",
+                          "DeleteDeployment"})
 _ACCOUNT_PATHS = ("/cloudwatchRoleArn", "/features")  # UpdateAccount's patch paths (API reference)
 Handler = Callable[[Request], Response]
 

@@ -297,6 +297,7 @@ class WebSocketApis:
         if ws is None:
             raise AwsError("GoneException", "", 410, error_type=None)
         size = len(data.encode() if isinstance(data, str) else data)
+        self.touch(conn)  # activity at the sending instant: the client may move the clock once it has the frame
         with conn.send_lock:
             try:
                 if size > FRAME_LIMIT:
@@ -306,7 +307,6 @@ class WebSocketApis:
             except ConnectionClosed:
                 raise AwsError("GoneException", "", 410, error_type=None) from None
         self.record(conn, "OUT", size, route_key)
-        self.touch(conn)
 
     def record(self, conn: Connection, direction: str, size: int, route_key: str | None) -> None:
         ctx = conn.context
