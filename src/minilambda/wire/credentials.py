@@ -25,6 +25,7 @@ from .messages import Request, Response
 
 S3_MAX_SKEW_S = 900  # S3 allows 15 minutes (RequestTimeTooSkewed); other services 5 (in sigv4_auth)
 _UNSIGNED_OK = ("s3", "cognito-idp")  # anonymous S3, Cognito's unsigned SignUp/InitiateAuth/.well-known
+_MISSING = "Request is missing Authentication Token"  # STS's words (a captured reply); JSON services' unverified
 _S3_UNKNOWN_KEY = "The AWS Access Key Id you provided does not exist in our records."
 _S3_MISMATCH = ("The request signature we calculated does not match the signature you provided. "
                 "Check your key and signing method.")
@@ -103,6 +104,12 @@ def _scope(request: Request) -> tuple[str, str, str] | None:
     return credential[0], credential[2], credential[3]
 
 
+def _is_query_call(request: Request) -> bool:
+    """An AWS query-protocol call (a form with ``Action``), which S3 never receives."""
+    form = request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
+    return request.q("Action") is not None or (form and request.method == "POST" and b"Action=" in request.body)
+
+
 def _signed_at(request: Request) -> float | None:
     try:
         return float(calendar.timegm(time.strptime(request.headers.get("x-amz-date", ""), "%Y%m%dT%H%M%SZ")))
@@ -140,10 +147,13 @@ class SignatureCheck:
         service = service or "s3"
         scope = _scope(request)
         if scope is None:
-            if "authorization" in request.headers or service in _UNSIGNED_OK:
-                return None  # S3 checks its own presigned URLs; a non-SigV4 header is not checked
-            return self._refuse(service, request, "MissingAuthenticationTokenException",
-                                "Missing Authentication Token")
+            if "authorization" in request.headers:
+                return None  # a non-SigV4 (SigV2) header is not checked
+            if service == "s3" and _is_query_call(request):  # an unsigned SNS/STS/… form post
+                return query_error(AwsError("MissingAuthenticationToken", _MISSING, 403), "", "")
+            if service in _UNSIGNED_OK:
+                return None  # S3 checks its own presigned URLs
+            return self._refuse(service, request, "MissingAuthenticationTokenException", _MISSING)
         now = self.reference_time(request)
         signed = _signed_at(request)
         if service == "s3" and signed is not None and abs(signed - now) <= S3_MAX_SKEW_S:
