@@ -179,3 +179,11 @@ def test_an_environments_keys_work_until_it_is_reclaimed():
         assert err.response["Error"]["Code"] == "UnrecognizedClientException"
         status, body = _get(out["url"])
         assert status == 403 and b"<Code>InvalidAccessKeyId</Code>" in body
+
+
+def test_a_presigned_call_to_another_service_is_checked_too(cloud):
+    good = _client(cloud, "lambda").generate_presigned_url("list_functions", ExpiresIn=60)
+    bad = _client(cloud, "lambda", secret="nope").generate_presigned_url("list_functions", ExpiresIn=60)
+    assert _get(good)[0] == 200
+    status, body = _get(bad)
+    assert status == 403 and json.loads(body)["message"].startswith(MISMATCH)

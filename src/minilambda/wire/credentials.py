@@ -93,12 +93,16 @@ class SecretView:
         return self._store.secret(access_key_id)
 
 
-def _scope(request: Request) -> tuple[str, str, str] | None:
-    """(access key id, region, signing name) of a SigV4 ``Authorization`` header, else None."""
+def _scope(request: Request, service: str) -> tuple[str, str, str] | None:
+    """(access key id, region, signing name) of a SigV4 ``Authorization`` header (or, except for S3,
+    which checks its presigned URLs itself, of an ``X-Amz-Credential`` query), else None."""
     authorization = request.headers.get("authorization", "")
-    if not authorization.startswith("AWS4-HMAC-SHA256"):
+    if authorization.startswith("AWS4-HMAC-SHA256"):
+        credential = authorization.partition("Credential=")[2].split(",", 1)[0].strip().split("/")
+    elif service != "s3" and request.q("X-Amz-Credential"):
+        credential = (request.q("X-Amz-Credential") or "").split("/")
+    else:
         return None
-    credential = authorization.partition("Credential=")[2].split(",", 1)[0].strip().split("/")
     if len(credential) != 5:
         return None
     return credential[0], credential[2], credential[3]
@@ -112,7 +116,8 @@ def _is_query_call(request: Request) -> bool:
 
 def _signed_at(request: Request) -> float | None:
     try:
-        return float(calendar.timegm(time.strptime(request.headers.get("x-amz-date", ""), "%Y%m%dT%H%M%SZ")))
+        stamp = request.headers.get("x-amz-date") or request.q("X-Amz-Date") or ""
+        return float(calendar.timegm(time.strptime(stamp, "%Y%m%dT%H%M%SZ")))
     except ValueError:
         return None
 
@@ -145,7 +150,7 @@ class SignatureCheck:
     def check(self, service: str | None, request: Request, url: str) -> Response | None:
         """None when *request* may reach *service*; otherwise the service's refusal."""
         service = service or "s3"
-        scope = _scope(request)
+        scope = _scope(request, service)
         if scope is None:
             if "authorization" in request.headers:
                 return None  # a non-SigV4 (SigV2) header is not checked
