@@ -27,7 +27,7 @@ def server():
 
 
 def test_serve_answers_a_real_signed_client(server):
-    session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
+    session = boto3.session.Session(aws_access_key_id="minilambda", aws_secret_access_key="minilambda", region_name="us-east-1")
     lam = session.client("lambda", endpoint_url=server, config=Config(retries={"total_max_attempts": 1}))
     lam.create_function(FunctionName="echo", Runtime="python3.12", Role=ROLE, Handler="app.handler",
                         Code={"ZipFile": zip_files({"app.py": ECHO})})

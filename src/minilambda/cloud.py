@@ -54,6 +54,7 @@ from .apigateway.host import GatewayHost
 from .apigateway.management import ManagementApi
 from .apigateway.websocket import WebSocketApis
 from .apigateway.websocket_server import ApiServer
+from .apigateway.sigv4_auth import Credential, SignedRequest, verify_sigv4
 from .cloudformation.api import CloudFormationApi
 from .cloudformation.engine import Engine
 from .services.cognito import CognitoBackend
@@ -62,6 +63,7 @@ from .services.dynamodb import DynamoDBBackend
 from .services.dynamodb_api import DynamoDBApi
 from .services.moto_bridge import MotoBackends, MotoService
 from .wire import Dispatcher, LoopbackEndpoint, Request, Response, attach_in_process, isolated_botocore_session
+from .wire.credentials import CredentialStore, SignatureCheck
 
 
 def _closer(ref: "weakref.ref[Cloud]") -> Any:
@@ -139,7 +141,8 @@ class Cloud:
         self.logs = CloudWatchLogs(self.clock)
         self._wire_services()
         host = Host(self.workdir, region, account_id, lambda: self.endpoint_url, lambda: self.runtime_dir,
-                    lambda: self.supervisor)
+                    lambda: self.supervisor, add_keys=lambda *keys: self._add_environment_keys(*keys),
+                    drop_keys=lambda key: self.credentials.remove(key))
         self.lambda_ = LambdaBackend(
             host=host, clock=self.clock, rng=self.rng, records=self.records, logs=self.logs,
             deliveries=self.deliveries, sqs=self.sqs, max_timeout=max_timeout, bill_init=bill_init,
@@ -208,6 +211,28 @@ class Cloud:
         self.dispatcher.register("apigatewaymanagementapi", ManagementApi(self.websocket_apis))
         # Function URLs verify SigV4 against the same keys as API Gateway's AWS_IAM (add_credentials).
         self.function_urls = FunctionUrlDataPlane(self.lambda_, self.logs, self.apigateway.credentials.get)
+        self._wire_credentials()
+
+    def _wire_credentials(self) -> None:
+        """One credential store (API Gateway's keys, the Cloud's own pair, environments' temporary keys)
+        checks SigV4 on the loopback endpoint, API Gateway's AWS_IAM, function URLs and S3's presigned URLs."""
+        self.credentials = CredentialStore(self.apigateway.credentials)
+        s3 = self.dispatcher.adapter("s3")
+        s3.credentials = self.credentials.secrets  # type: ignore[attr-defined]
+        self.signatures = SignatureCheck(
+            self._verify_signature, self.credentials, self.clock.now, self.region,
+            lambda service: self.dispatcher.index(service).protocol if service in self.dispatcher else "rest-json",
+            s3.error_response)  # type: ignore[attr-defined]
+
+    def _verify_signature(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes, service: str,
+                          now: float) -> Any:
+        """A received request's SigV4 signature, recomputed by botocore's signer with the stored secret."""
+        return verify_sigv4(SignedRequest(method, url, headers, body), self.credentials.get, now, region=self.region,
+                            service=service)
+
+    def _add_environment_keys(self, key: str, secret: str, token: str, arn: str) -> None:
+        """An execution environment's temporary keys, valid until it is reclaimed."""
+        self.credentials.add(Credential(key, secret, token, None, self.account_id, arn, f"{key}:{arn.rsplit('/', 1)[-1]}"))
 
     def _notify(self, target_arn: str, event: Any) -> None:
         """A service notifies a target (S3, SNS, EventBridge → Lambda or SQS); failures are drops."""
@@ -268,7 +293,7 @@ class Cloud:
         """The loopback HTTP endpoint handlers reach with plain boto3 (their ``AWS_ENDPOINT_URL``)."""
         with self._lock:
             if self._loopback is None:
-                self._loopback = LoopbackEndpoint(self.dispatch)
+                self._loopback = LoopbackEndpoint(self.dispatch, check=self.signatures.check)
             return self._loopback.url
 
     @property

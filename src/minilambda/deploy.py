@@ -77,7 +77,7 @@ def _deploy_local(args: argparse.Namespace, name: str, params: dict[str, str]) -
 
     with Cloud(region=args.region) as cloud:
         try:
-            gateway = LoopbackEndpoint(cloud.dispatch, port=args.port)
+            gateway = LoopbackEndpoint(cloud.dispatch, port=args.port, check=cloud.signatures.check)
         except OSError as exc:
             return _fail(f"cannot bind 127.0.0.1:{args.port} ({exc.strerror}); pass --port 0 for a free port")
         try:

@@ -2,7 +2,9 @@
 (the AWS CLI, boto3, an SDK in another language) can use it with ``--endpoint-url``.
 
 The endpoint is the same Gateway that handlers reach through ``AWS_ENDPOINT_URL``; it tells
-services apart by the SigV4 credential scope, so clients must sign (any fake keys will do).
+services apart by the SigV4 credential scope and checks the signature, as AWS does: clients sign
+with the Cloud's key pair (``minilambda`` / ``minilambda``, printed at start) or keys added with
+``cloud.apigateway.add_credentials``; other keys get AWS's ``InvalidClientTokenId``-style 403s.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import argparse
 import signal
 import sys
 import threading
+
+CLOUD_KEY = CLOUD_SECRET = "minilambda"  # the Cloud's own key pair (cloud.client() and API Gateway know it)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,12 +40,14 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     with Cloud(seed=args.seed, region=args.region, max_environments=args.max_environments) as cloud:
         try:
-            gateway = LoopbackEndpoint(cloud.dispatch, host=args.host, port=args.port)
+            gateway = LoopbackEndpoint(cloud.dispatch, host=args.host, port=args.port, check=cloud.signatures.check)
         except OSError as exc:
             print(f"python -m minilambda serve: error: cannot bind {args.host}:{args.port} ({exc.strerror}); "
                   "pass --port 0 for a free port", file=sys.stderr)
             return 2
         print(f"minilambda serving on {gateway.url}", flush=True)
+        print(f"  export AWS_ACCESS_KEY_ID={CLOUD_KEY} AWS_SECRET_ACCESS_KEY={CLOUD_SECRET}"
+              f" AWS_DEFAULT_REGION={args.region}", flush=True)
         print(f"  aws --endpoint-url {gateway.url} --region {args.region} lambda list-functions", flush=True)
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())

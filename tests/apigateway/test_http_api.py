@@ -205,7 +205,7 @@ def test_control_planes_through_the_loopback_endpoint_like_a_handler_or_the_cli(
 
     with Cloud(clock="virtual", seed=1) as cloud:
         arn = make_function(cloud, "echo", ECHO_EVENT)
-        session = boto3.session.Session(aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="x",
+        session = boto3.session.Session(aws_access_key_id="minilambda", aws_secret_access_key="minilambda",
                                         region_name="us-east-1")
         config = Config(retries={"total_max_attempts": 1})
         v2 = session.client("apigatewayv2", endpoint_url=cloud.endpoint_url, config=config)

@@ -70,7 +70,7 @@ def test_reached_through_the_loopback_gateway_with_signed_requests(two_clouds):
     """What a handler's boto3 (AWS_ENDPOINT_URL) does: SigV4-signed HTTP to the Cloud's endpoint."""
     a, _ = two_clouds
     a.client("dynamodb").create_table(**TABLE)
-    session = boto3.session.Session(aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="x",
+    session = boto3.session.Session(aws_access_key_id="minilambda", aws_secret_access_key="minilambda",
                                     region_name="us-east-1")
     cfg = Config(retries={"total_max_attempts": 1})
     ddb = session.client("dynamodb", endpoint_url=a.endpoint_url, config=cfg)

@@ -680,7 +680,7 @@ def test_connections_api_over_the_clouds_loopback_endpoint(wcloud):
     api_id, url = make_api(wcloud)
     plain = boto3.session.Session().client(
         "apigatewaymanagementapi", endpoint_url=f"{wcloud.endpoint_url}/prod", region_name=wcloud.region,
-        aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret")
+        aws_access_key_id="minilambda", aws_secret_access_key="minilambda")
     with connect(url, user_agent_header="cli-test") as ws:
         cid = ask(ws, {"action": "whoami"})
         assert plain.get_connection(ConnectionId=cid)["Identity"]["UserAgent"] == "cli-test"

@@ -103,7 +103,7 @@ def test_two_clouds_share_no_pools_tables_or_keys():
 def test_handlers_reach_dynamodb_and_cognito_through_the_endpoint(vcloud):
     import boto3
 
-    session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="y", region_name="us-east-1")
+    session = boto3.session.Session(aws_access_key_id="minilambda", aws_secret_access_key="minilambda", region_name="us-east-1")
     ddb = session.client("dynamodb", endpoint_url=vcloud.endpoint_url)
     ddb.create_table(TableName="t", BillingMode="PAY_PER_REQUEST",
                      KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],

@@ -93,7 +93,7 @@ def test_aws_cli_cloudformation_deploy_against_serve(tmp_path):
                              text=True)
     try:
         url = serve.stdout.readline().split()[-1]
-        env = {**os.environ, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_DEFAULT_REGION": "us-east-1"}
+        env = {**os.environ, "AWS_ACCESS_KEY_ID": "minilambda", "AWS_SECRET_ACCESS_KEY": "minilambda", "AWS_DEFAULT_REGION": "us-east-1"}
         cmd = [aws, "--endpoint-url", url, "cloudformation", "deploy", "--template-file", str(tmp_path / "t.yaml"),
                "--stack-name", "cli"]
         first = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
@@ -108,6 +108,7 @@ def test_aws_cli_cloudformation_deploy_against_serve(tmp_path):
 
 
 def test_presigned_and_anonymous_s3_requests_reach_s3_on_the_endpoint(vcloud):
+    import urllib.error
     import urllib.request
 
     s3 = vcloud.client("s3")
@@ -117,11 +118,17 @@ def test_presigned_and_anonymous_s3_requests_reach_s3_on_the_endpoint(vcloud):
         assert resp.read() == b"<h1>hi</h1>" and resp.headers["Content-Type"] == "text/html"
     import boto3
 
-    # a handler's own temporary keys (ASIA…): the Cloud checks such a presigned URL's expiry only
-    handler_s3 = boto3.session.Session(aws_access_key_id="ASIAEXAMPLEHANDLER", aws_secret_access_key="b").client(
+    # signed with keys the Cloud knows (its own pair); an unknown key's URL is InvalidAccessKeyId
+    stranger = boto3.session.Session(aws_access_key_id="ASIAEXAMPLEHANDLER", aws_secret_access_key="b").client(
+        "s3", region_name="us-east-1", endpoint_url=vcloud.endpoint_url)
+    refused = stranger.generate_presigned_url("put_object", Params={"Bucket": "site", "Key": "up.bin"}, ExpiresIn=60)
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(urllib.request.Request(refused, data=b"photo", method="PUT"), timeout=10)
+    assert err.value.code == 403 and b"<Code>InvalidAccessKeyId</Code>" in err.value.read()
+    handler_s3 = boto3.session.Session(aws_access_key_id="minilambda", aws_secret_access_key="minilambda").client(
         "s3", region_name="us-east-1", endpoint_url=vcloud.endpoint_url)
     url = handler_s3.generate_presigned_url("put_object", Params={"Bucket": "site", "Key": "up.bin"}, ExpiresIn=60)
-    put = urllib.request.Request(url, data=b"photo", method="PUT")
+    put = urllib.request.Request(url, data=b"photo", method="PUT", headers={"Content-Type": ""})  # signed as empty
     with urllib.request.urlopen(put, timeout=10) as resp:
         assert resp.status == 200
     assert s3.get_object(Bucket="site", Key="up.bin")["Body"].read() == b"photo"

@@ -170,6 +170,10 @@ class _ClientSigner(SigV4Auth):
         super().__init__(credentials, service, region)
         self._signed = signed
 
+    def _normalize_url_path(self, path: str) -> str:
+        """S3 signs the path as sent (botocore's ``S3SigV4Auth``); other services normalise and re-encode it."""
+        return path if self._service_name == "s3" else super()._normalize_url_path(path)
+
     def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
         """Only the headers named in the request's ``SignedHeaders`` (botocore's own list differs)."""
         header_map = HTTPHeaders()

@@ -56,6 +56,10 @@ class Host:
     endpoint_url: Callable[[], str]
     runtime_dir: Callable[[], str]
     supervisor: Callable[[], Supervisor]
+    # The Cloud's credential store: an environment's temporary keys (key, secret, token, role session
+    # ARN) are valid while it lives, and forgotten when it is reclaimed.
+    add_keys: Callable[[str, str, str, str], None] = lambda key, secret, token, arn: None
+    drop_keys: Callable[[str], None] = lambda key: None
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,12 @@ class Executor:
             python_executable=sys.executable, runtime_dir=host.runtime_dir(), init_timeout=self.init_timeout,
         )
 
+    def _register_keys(self, proc: Any, fv: FunctionVersion) -> None:
+        """Make the environment's temporary keys valid, for the role session its handler runs as."""
+        key, secret, token = proc.credentials
+        role = (fv.config.get("Role") or "").rsplit("/", 1)[-1] or "lambda-role"
+        self.host.add_keys(key, secret, token, f"arn:aws:sts::{self.host.account_id}:assumed-role/{role}/{fv.name}")
+
     def on_created(self, env: Environment, now: float) -> None:
         self.records.environments.append(
             EnvironmentEvent(now, env.id, env.function_name, env.version, "created", env.kind))
@@ -136,6 +146,7 @@ class Executor:
         env.handle = None
         if proc is not None:
             proc.close()  # the process, and the environment's Runtime API socket
+            self.host.drop_keys(proc.credentials[0])
         shutil.rmtree(os.path.join(self.host.workdir, "envs", env.id), ignore_errors=True)
         self.records.environments.append(
             EnvironmentEvent(when, env.id, env.function_name, env.version, "reclaimed"))
@@ -167,6 +178,7 @@ class Executor:
 
         proc = ProcessEnvironment(self.spec_for(env, fv, PROVISIONED), self.host.supervisor())
         env.handle = proc
+        self._register_keys(proc, fv)
         init = proc.start()
         self._write_init_logs(proc.spec, init)
         with self.lock:
@@ -287,6 +299,7 @@ class Executor:
         proc = env.handle
         if proc is None:
             proc = env.handle = ProcessEnvironment(self.spec_for(env, fv, env.kind), self.host.supervisor())
+            self._register_keys(proc, fv)
         init = suppressed = None
         if env.cold or not proc.alive:
             init = proc.start(request_id=request_id)

@@ -112,6 +112,11 @@ class ProcessEnvironment:
         return self._launched.pid if self._launched is not None else None
 
     @property
+    def credentials(self) -> tuple[str, str, str]:
+        """This environment's temporary keys (access key id, secret, session token), as its handler sees them."""
+        return self._credentials
+
+    @property
     def runtime_api(self) -> str:
         """This environment's ``AWS_LAMBDA_RUNTIME_API`` (host:port)."""
         return f"127.0.0.1:{self.port}"

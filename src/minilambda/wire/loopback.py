@@ -1,6 +1,7 @@
 """Loopback HTTP transport: a threaded server on 127.0.0.1 (port 0 by default) that hands each
 request to ``dispatch(service, request)``; handlers' boto3 calls, the AWS CLI and ``serve`` use it.
-The service is read from the SigV4 credential scope (or the ``X-Amz-Target`` prefix)."""
+The service is read from the SigV4 credential scope (or the ``X-Amz-Target`` prefix); a ``check``
+(``credentials.SignatureCheck.check``) may refuse a request before dispatch (its SigV4 signature)."""
 
 from __future__ import annotations
 
@@ -75,7 +76,11 @@ def _read_body(rfile: Any, headers: Any) -> bytes | None:
     return rfile.read(length) if length else b""
 
 
-def _handler_class(dispatch: Callable[[str | None, Request], Response]) -> type[BaseHTTPRequestHandler]:
+Check = Callable[[str | None, Request, str], "Response | None"]
+
+
+def _handler_class(dispatch: Callable[[str | None, Request], Response],
+                   check: Check | None) -> type[BaseHTTPRequestHandler]:
     class _Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -92,7 +97,10 @@ def _handler_class(dispatch: Callable[[str | None, Request], Response]) -> type[
             req = Request.from_url(self.command, self.path, self.headers.items(), body)
             req.context["caller"] = "handler"
             try:  # unsigned requests (browsers, public objects) are anonymous S3 requests
-                resp = dispatch(service_of(req, "s3"), req)
+                service = service_of(req, "s3")
+                url = f"http://{req.headers.get('host', '127.0.0.1')}{self.path}"
+                refusal = check(service, req, url) if check is not None else None
+                resp = refusal if refusal is not None else dispatch(service, req)
             except Exception as exc:  # pragma: no cover - a bug must not hang the handler
                 resp = Response.json({"message": f"internal error: {exc!r}"}, 500,
                                      {"x-amzn-ErrorType": "ServiceException"})
@@ -119,11 +127,12 @@ def _handler_class(dispatch: Callable[[str | None, Request], Response]) -> type[
 
 
 class LoopbackEndpoint:
-    """A threaded HTTP server on *host*:*port* that hands each request to ``dispatch(service, req)``."""
+    """A threaded HTTP server on *host*:*port* that hands each request to ``dispatch(service, req)``
+    unless ``check(service, req, url)`` answers first (a refused signature)."""
 
     def __init__(self, dispatch: Callable[[str | None, Request], Response], host: str = "127.0.0.1",
-                 port: int = 0) -> None:
-        self.server = ThreadingHTTPServer((host, port), _handler_class(dispatch))
+                 port: int = 0, check: Check | None = None) -> None:
+        self.server = ThreadingHTTPServer((host, port), _handler_class(dispatch, check))
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, name="minilambda-loopback", daemon=True)
         self.thread.start()

@@ -1,8 +1,10 @@
 """Presigned URLs (SigV4 in the query string): the signature checked with botocore's own signer,
 the expiry on the Cloud's clock, and S3's errors when either fails.
 
-The Cloud can check a signature only for an access key whose secret it holds (its own key pair);
-URLs signed with an execution environment's temporary keys (``ASIA…``) are checked for expiry only.
+``secret_for`` is the Cloud's credential store (``credentials.CredentialStore.secrets``): its own key
+pair, keys added with ``cloud.apigateway.add_credentials``, and each live execution environment's
+temporary ``ASIA…`` keys, so URLs a handler signs are fully checked too; once the environment is
+reclaimed its keys are unknown (``InvalidAccessKeyId``).
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ def is_presigned(request: Request) -> bool:
         request.q("Signature") is not None and request.q("AWSAccessKeyId") is not None)
 
 
-def _key_secret(key: str, secret_for: Callable[[str], str | None]) -> str | None:
-    """The secret of *key*; None for an environment's temporary key; S3's error for an unknown one."""
+def _key_secret(key: str, secret_for: Callable[[str], str | None]) -> str:
+    """The secret of *key*; S3's error for a key the Cloud does not know."""
     secret = secret_for(key)
-    if secret is None and not key.startswith("ASIA"):
+    if secret is None:
         raise _denied("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.",
                       AWSAccessKeyId=key)
     return secret
@@ -61,8 +63,6 @@ def check_presigned_v2(request: Request, now: float, secret_for: Callable[[str],
                       "AWSAccessKeyId parameters")
     _expired(int(expires), now, {})
     secret = _key_secret(key, secret_for)
-    if secret is None:
-        return
     rest = [(k, v) for k, values in request.query.items() if k not in ("Signature", "AWSAccessKeyId", "Expires")
             for v in values]
     split = urlsplit(f"http://host{request.raw_path or request.path}?{percent_encode_sequence(rest)}")
@@ -70,6 +70,9 @@ def check_presigned_v2(request: Request, now: float, secret_for: Callable[[str],
     for name, value in request.headers.items():
         if name in ("content-type", "content-md5") or name.startswith("x-amz-"):
             headers[name] = value
+    for name, values in request.query.items():  # botocore moved these signed headers to the query
+        if name.lower().startswith("x-amz-") and values:
+            headers[name.lower()] = values[0]
     class _SignedUntil(HmacV1QueryAuth):
         def _get_date(self) -> str:  # the URL's own Expires, not "now + expires"
             return expires
@@ -107,8 +110,6 @@ def check_presigned(request: Request, now: float, secret_for: Callable[[str], st
     _expired(signed_at + int(expires), now, {"X-Amz-Expires": expires})
     key = parts[0]
     secret = _key_secret(key, secret_for)
-    if secret is None:
-        return  # an environment's temporary key: the Cloud does not hold its secret
     expected = expected_signature(request, key, secret, parts[2], parts[3])
     if not hmac.compare_digest(expected, request.q("X-Amz-Signature") or ""):
         raise _mismatch(key, request.q("X-Amz-Signature") or "")

@@ -10,9 +10,12 @@ import time
 import uuid
 
 import boto3
+from botocore.config import Config
 
 table = boto3.resource("dynamodb").Table(os.environ["NOTES_TABLE"])
-s3 = boto3.client("s3")
+# SigV4 URLs sign only the host, so the phone may PUT any Content-Type (boto3 presigns with SigV2 in
+# us-east-1 by default, which signs the Content-Type and which S3 refuses for buckets made since 2020).
+s3 = boto3.client("s3", config=Config(signature_version="s3v4"))
 BUCKET = os.environ["PHOTOS_BUCKET"]
 MAX_TEXT = 2000
 
