@@ -113,7 +113,7 @@ def test_input_moto_cannot_process_gets_the_services_validation_code(cloud, serv
     ("dynamodb", "ListGlobalTables", lambda c: c.list_global_tables()),
     ("cognito-idp", "AdminListDevices", lambda c: c.admin_list_devices(UserPoolId="us-east-1_abc", Username="u")),
     ("apigateway", "GetClientCertificates", lambda c: c.get_client_certificates()),
-    ("apigatewayv2", "GetDeployments", lambda c: c.get_deployments(ApiId="a")),
+    ("apigatewayv2", "ExportApi", lambda c: c.export_api(ApiId="a", OutputType="JSON", Specification="OAS30")),
 ])
 def test_an_operation_moto_lacks_is_not_served_and_says_so(cloud, service, operation, call):
     assert operation not in cloud.dispatcher.adapter(service).operations
