@@ -179,7 +179,9 @@ def build_deck(src: Path, deck: Path, run: bool, timeout: int) -> str:
             execute(nb, src.parent.resolve(), timeout)
         export(nb, deck)
     except Exception as exc:  # report every notebook; the check below fails on the missing deck
-        return f"FAILED {src.name}: {type(exc).__name__}: {str(exc).strip()[-600:]}"
+        text = str(exc).strip()  # nbclient's CellExecutionError: the cell's source, then its traceback
+        shown = text if len(text) <= 2000 else f"{text[:700]}\n[...]\n{text[-1300:]}"
+        return f"FAILED {src.name}: {type(exc).__name__}: {shown}"
     shown = deck.relative_to(ROOT) if deck.is_relative_to(ROOT) else deck
     return f"built {shown} in {time.monotonic() - t0:.1f}s"
 

@@ -86,3 +86,19 @@ def test_course_template_for_projection_and_file_urls(tmp_path):
     assert "white-space: pre-wrap" in html, "code wraps instead of being clipped"
     assert "lifecycle_diagram" not in html, "remove-input hides the diagram's call"
     assert '<aside class="notes">' in html and "Say this aloud." in html
+
+
+def test_a_notebook_whose_cell_raises_fails_the_build_with_that_cell(tmp_path, monkeypatch, capsys):
+    """`make test-notebooks` is the deck build: every notebook runs top to bottom, and an error names its cell."""
+    import nbformat
+
+    monkeypatch.setattr(build_slides, "fetch_vendor", lambda vendor_dir: None)
+    good, bad = tmp_path / "01-good.ipynb", tmp_path / "02-bad.ipynb"
+    nbformat.write(notebook([md("# Good", slideshow={"slide_type": "slide"}), code("x = 1 + 1")]), good)
+    nbformat.write(notebook([md("# Bad", slideshow={"slide_type": "slide"}),
+                             code("numbers = [1, 2]\nnumbers[5]  # the broken cell")]), bad)
+    assert build_slides.main([str(good), str(bad), "--out", str(tmp_path / "out"), "--jobs", "2"]) == 1
+    out = capsys.readouterr().out
+    assert "built" in out and "01-good.slides.html" in out
+    assert "FAILED 02-bad.ipynb" in out and "numbers[5]  # the broken cell" in out and "IndexError" in out
+    assert not (tmp_path / "out" / "02-bad.slides.html").exists()
