@@ -20,6 +20,7 @@ from typing import Any
 from .config import ConfigReader, DeploymentSnapshots, HttpApiView, RestApiView
 from .records import ApiRequest, HttpRequest, HttpResponse
 from .exchange import Exchange
+from .frontdoor import FrontDoors
 from .http_deployments import HttpDeployments
 from .responses import DEFAULT_TEMPLATE, ERROR_TYPES, GatewayError
 
@@ -38,11 +39,10 @@ class ApiGateway:
         self.auth_cache = _optional_auth_cache()
         self.lock = threading.RLock()  # throttler, caches, records
         self._rng = random.Random(cloud.rng.randrange(2**32))
-        self._doors: dict[str, Any] = {}
+        self._doors = FrontDoors(self)  # one loopback server per API, started on first use
         self._caches: dict[tuple[str, str], Any] = {}
         self._cache_since: dict[tuple[str, str], tuple[str, float]] = {}  # size, first use (billing)
         self.canaries: dict[tuple[str, str], dict[str, Any]] = {}  # REST stage canarySettings (moto has none)
-        self._closed = False
         self.jwks_overrides: dict[str, dict[str, Any]] = {}  # issuer -> JWKS (tests, local issuers)
         self.credentials: dict[str, Any] = {}  # access key id -> sigv4_auth.Credential (AWS_IAM)
         self.add_credentials("minilambda", "minilambda")  # what cloud.client() signs with
@@ -246,15 +246,7 @@ class ApiGateway:
 
     def base_url(self, api_id: str) -> str:
         """``http://127.0.0.1:PORT`` of the API's loopback front door (started on first use)."""
-        from .frontdoor import FrontDoor
-
-        with self.lock:
-            if self._closed:
-                raise RuntimeError("this Cloud is closed")
-            door = self._doors.get(api_id)
-            if door is None:
-                door = self._doors[api_id] = FrontDoor(self, api_id)
-            return door.url
+        return self._doors.url(api_id)
 
     def url(self, api_id: str, stage: str | None = None) -> str:
         """The invoke URL of a stage: ``http://127.0.0.1:PORT/{stage}`` (``$default``: no segment);
@@ -289,26 +281,14 @@ class ApiGateway:
     def _api_of(self, host: str, port: int | None) -> str | None:
         if ".execute-api." in host:
             return host.split(".", 1)[0]
-        with self.lock:
-            for api_id, door in self._doors.items():
-                if door.server.server_address[1] == port:
-                    return api_id
-        return None
+        return self._doors.key_of_port(port)
 
     def forget(self, api_id: str) -> None:
         """Close the front door of a deleted API."""
-        with self.lock:
-            door = self._doors.pop(api_id, None)
-        if door is not None:
-            door.close()
+        self._doors.forget(api_id)
 
     def close(self) -> None:
-        with self.lock:
-            self._closed = True
-            doors = list(self._doors.values())
-            self._doors.clear()
-        for door in doors:
-            door.close()
+        self._doors.close()
 
 
 def _optional_auth_cache() -> Any:

@@ -135,3 +135,45 @@ class FrontDoor:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class FrontDoors:
+    """One owner's front doors (API Gateway's APIs, Lambda's function URLs): one per id, started on
+    first use, closed when the id is forgotten or the owner closes."""
+
+    def __init__(self, owner: Any) -> None:
+        self._owner = owner
+        self._lock = threading.Lock()
+        self._doors: dict[str, FrontDoor] = {}
+        self._closed = False
+
+    def url(self, key: str) -> str:
+        """``http://127.0.0.1:PORT`` of *key*'s door, started now if it is not yet."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("this Cloud is closed")
+            door = self._doors.get(key)
+            if door is None:
+                door = self._doors[key] = FrontDoor(self._owner, key)
+            return door.url
+
+    def key_of_port(self, port: int | None) -> str | None:
+        """The id whose door listens on *port* (None: none does)."""
+        with self._lock:
+            return next((key for key, door in self._doors.items() if door.server.server_address[1] == port), None)
+
+    def forget(self, key: str) -> None:
+        """Close *key*'s door (its API or URL was deleted)."""
+        with self._lock:
+            door = self._doors.pop(key, None)
+        if door is not None:
+            door.close()
+
+    def close(self) -> None:
+        """Close every door; no new one opens afterwards."""
+        with self._lock:
+            self._closed = True
+            doors = list(self._doors.values())
+            self._doors.clear()
+        for door in doors:
+            door.close()

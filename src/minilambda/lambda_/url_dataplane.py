@@ -20,7 +20,6 @@ url-id, the ``x-amzn-ErrorType`` values.
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from dataclasses import dataclass, replace
 from typing import Any, Callable
@@ -28,6 +27,7 @@ from urllib.parse import urlsplit
 
 from ..apigateway import cors
 from ..apigateway.events import RouteContext, http_event
+from ..apigateway.frontdoor import FrontDoors
 from ..apigateway.records import HttpRequest, HttpResponse
 from ..apigateway.responses import MalformedResponse, parse_v2
 from ..apigateway.sigv4_auth import Credential, SignedRequest, verify_sigv4
@@ -64,26 +64,16 @@ class FunctionUrlDataPlane:
         self.urls = backend.function_urls
         self.credentials = credentials  # access key id -> Credential (the Cloud's keys)
         self.cloud = _Logs(logs)  # FrontDoor writes unexpected errors to cloud.logs
-        self.lock = threading.Lock()
-        self._doors: dict[str, Any] = {}
-        self._closed = False
+        self._doors = FrontDoors(self)  # one loopback server per URL, started on first use
         self.urls.on_delete.append(self.forget)
 
     # -- addresses ----------------------------------------------------------------------------
 
     def base_url(self, url_id: str) -> str:
         """``http://127.0.0.1:PORT/`` of a URL's loopback front door (started on first use)."""
-        from ..apigateway.frontdoor import FrontDoor
-
         if self.urls.by_url_id(url_id) is None:
             raise KeyError(f"no function URL has the id {url_id!r}; create one with create_function_url_config")
-        with self.lock:
-            if self._closed:
-                raise RuntimeError("this Cloud is closed")
-            door = self._doors.get(url_id)
-            if door is None:
-                door = self._doors[url_id] = FrontDoor(self, url_id)  # type: ignore[arg-type]
-            return door.url + "/"
+        return self._doors.url(url_id) + "/"
 
     def endpoint(self, function_url: str) -> str:
         """The loopback address standing for a ``FunctionUrl`` (``https://<url-id>.lambda-url.…/``)."""
@@ -165,18 +155,10 @@ class FunctionUrlDataPlane:
 
     def forget(self, url_id: str) -> None:
         """Close the front door of a deleted URL."""
-        with self.lock:
-            door = self._doors.pop(url_id, None)
-        if door is not None:
-            door.close()
+        self._doors.forget(url_id)
 
     def close(self) -> None:
-        with self.lock:
-            self._closed = True
-            doors = list(self._doors.values())
-            self._doors.clear()
-        for door in doors:
-            door.close()
+        self._doors.close()
 
 
 def _url_id_of(url: str) -> str:
